@@ -182,3 +182,41 @@ class ProofResult(Frozen):
     tokens: int = 0
     cost_usd: float = 0.0
     lean_checks: int = 0
+
+
+# ------------------------------------------------------------------------------------------ premises
+class Premise(Frozen):
+    """A usable declaration of the Lean environment (a lemma a proof may cite)."""
+
+    name: str
+    signature: str = ""
+    doc: str = ""
+    module: str = ""
+    attrs: tuple[str, ...] = ()
+    private: bool = False
+    deprecated: bool = False
+    simp: bool = False
+
+
+class PremiseHit(Frozen):
+    premise: Premise
+    score: float
+
+
+# --------------------------------------------------------------------------------------------- SMT
+class SmtStatus(StrEnum):
+    """What the Z3 engine concluded about a goal. Z3 never certifies: only Lean does."""
+
+    valid = "valid"  # negation unsatisfiable within the limit
+    refuted = "refuted"  # counterexample confirmed by exact evaluation
+    vacuous = "vacuous"  # hypotheses alone unsatisfiable
+    unknown = "unknown"
+    unsupported = "unsupported"
+
+
+class SmtResult(Frozen):
+    status: SmtStatus
+    model: dict[str, str] | None = None  # variable -> value (Lean syntax) for refuted
+    reason: str = ""  # unsupported construct, inconsistent hypotheses, ...
+    hints: tuple[str, ...] = ()  # closing tactics in order of likely success (for valid)
+    elapsed_s: float = 0.0

@@ -1,0 +1,22 @@
+"""Shared fixtures. Real data lives in ../shared beside the checkout; tests skip with a reason without it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"../shared not found at {SHARED}: real-data tests need it")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def datasets_dir(shared_dir: Path) -> Path:
+    return shared_dir / "datasets"
