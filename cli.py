@@ -165,6 +165,11 @@ def config_show(
     _console().print(table)
 
 
+# ================================================================================ layer commands
+# Each command: parse flags, build Settings with load(ctx, overrides), call ONE library function, render.
+# >>> new commands go above this line (keep this marker) <<<
+
+
 def _usage_error(message: str) -> ProverError:
     from prover.errors import InputError
 
