@@ -8,6 +8,7 @@ Secrets never live here: a role names the environment variable that holds its ke
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -223,14 +224,12 @@ def load_settings(
     overrides: dict[str, Any] | None = None,
     *,
     cwd: Path | None = None,
-    environ_only_prefixed: bool = True,
 ) -> LoadedSettings:
     """Build the effective Settings. ``overrides`` maps dotted keys (``lean.workers``) to CLI flag values.
 
     ``config`` must exist when given; otherwise ``prover.toml`` in ``cwd`` is used when present.
     Raises ``ConfigError`` (exit 2) naming the bad key and where it came from.
     """
-    del environ_only_prefixed
     layers: list[tuple[str, dict[str, Any]]] = []
     if config is not None:
         if not config.is_file():
@@ -284,20 +283,29 @@ def _leaf_paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
     return paths
 
 
-SECRET_MARKERS = ("api_key", "token", "secret", "password")
+_SECRET_KEY = re.compile(r"(api_?key|secret|password|authorization|(^|_)token)$", re.IGNORECASE)
+
+
+def _is_secret_key(key: str) -> bool:
+    return _SECRET_KEY.search(key) is not None
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ("****" if _is_secret_key(str(k)) and v else _mask(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
 
 
 def effective_rows(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
     """(key, value, source) for every leaf, secrets masked; what ``prover config show`` prints."""
-    flat = loaded.settings.model_dump(mode="json")
+    flat = _mask(loaded.settings.model_dump(mode="json"))
     rows: list[tuple[str, str, str]] = []
     for key in _leaf_paths(flat):
         node: Any = flat
         for part in key.split("."):
             node = node[part]
-        leaf = key.rsplit(".", 1)[-1]
-        shown = repr(node) if not isinstance(node, str) else node
-        if any(marker in leaf for marker in SECRET_MARKERS) and not leaf.endswith("_env") and node:
-            shown = "****"
+        shown = node if isinstance(node, str) else repr(node)
         rows.append((key, shown, loaded.sources.get(key, "default")))
     return rows
