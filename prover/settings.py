@@ -59,6 +59,13 @@ class LeanSettings(Section):
     import_timeout_s: float = Field(default=300.0, gt=0)
     kimina_url: str = "http://127.0.0.1:8000"
     kimina_api_key_env: str | None = None
+    kimina_endpoint: Literal["check", "verify"] = Field(
+        default="check", description="Kimina API: /api/check, or the backward-compatible /verify"
+    )
+    kimina_lines: Literal["file", "body"] = Field(
+        default="file", description="Kimina line numbers: of the file (servers from 2025-10) or of the body"
+    )
+    kimina_batch_size: int = Field(default=8, ge=1, description="Kimina snippets per HTTP request")
     allow_native_decide: bool = False
 
     def resolved_project_dir(self) -> Path:

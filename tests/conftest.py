@@ -20,3 +20,10 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def datasets_dir(shared_dir: Path) -> Path:
     return shared_dir / "datasets"
+
+
+@pytest.fixture(autouse=True)
+def _llm_loopback_only(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests cannot reach a real LLM endpoint by accident: only tests marked `llm` may leave loopback."""
+    if request.node.get_closest_marker("llm") is None:
+        monkeypatch.setenv("PROVER_TEST_LOOPBACK_ONLY", "1")

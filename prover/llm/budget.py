@@ -71,7 +71,9 @@ class Budget:
             return cap is not None and (used >= cap if at_cap else used > cap)
 
         if over(self._calls, self.max_calls):
-            raise BudgetExhausted(f"LLM call budget used up ({self._calls}/{self.max_calls} calls)", resource="calls")
+            raise BudgetExhausted(
+                f"LLM call budget used up ({self._calls}/{self.max_calls} calls)", resource="calls"
+            )
         if over(self._tokens, self.max_tokens):
             raise BudgetExhausted(
                 f"LLM token budget used up ({self._tokens}/{self.max_tokens} tokens)", resource="tokens"
@@ -154,6 +156,8 @@ class Accounting:
         return result
 
 
-def cost_usd(prompt_tokens: int, completion_tokens: int, *, prompt_per_mtok: float, completion_per_mtok: float) -> float:
+def cost_usd(
+    prompt_tokens: int, completion_tokens: int, *, prompt_per_mtok: float, completion_per_mtok: float
+) -> float:
     """Price of one call from its token counts and per-million-token prices."""
     return (prompt_tokens * prompt_per_mtok + completion_tokens * completion_per_mtok) / 1_000_000

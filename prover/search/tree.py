@@ -73,6 +73,7 @@ class SearchTree:
         self.graph: nx.DiGraph[str] = nx.DiGraph()
         self.root: str | None = None
         self._ids = itertools.count()
+        self._goal_counts = dict.fromkeys(NodeStatus, 0)
 
     # ---------------------------------------------------------------------------------- building
     @staticmethod
@@ -87,6 +88,7 @@ class SearchTree:
             self.graph.add_node(
                 node, kind=NodeKind.goal, status=NodeStatus.open, goal=goal, proof=None, failures=0, reason=""
             )
+            self._goal_counts[NodeStatus.open] += 1
         if parent is None:
             if self.root is None:
                 self.root = node
@@ -111,18 +113,30 @@ class SearchTree:
         scheduling). Call ``reconcile`` next: shared subgoals may already be settled.
         """
         node = f"d:{next(self._ids)}"
-        self.graph.add_node(node, kind=NodeKind.decomposition, status=NodeStatus.open, decomposition=decomposition)
+        self.graph.add_node(
+            node, kind=NodeKind.decomposition, status=NodeStatus.open, decomposition=decomposition
+        )
         self.graph.add_edge(goal_node, node)
         created: list[str] = []
         for subgoal in decomposition.subgoals:
             child, is_new = self.add_goal(subgoal, parent=node)
             if self.status(child) is NodeStatus.pruned:
                 # Pruned means "no longer needed", not a verdict: a new decomposition needs it again.
-                self.graph.nodes[child]["status"] = NodeStatus.open
+                self._set_status(child, NodeStatus.open)
                 is_new = True
             if is_new:
                 created.append(child)
         return node, created
+
+    def note_failure(self, goal_node: str, reason: str) -> None:
+        """A strategy gave up on an open goal (its attempts, if any, are recorded separately)."""
+        data = self.graph.nodes[goal_node]
+        data["failures"] += 1
+        data["reason"] = reason
+
+    def reason(self, node: str) -> str:
+        reason: str = self.graph.nodes[node].get("reason", "")
+        return reason
 
     def reconcile(self, decomposition_node: str) -> list[str]:
         """Settle a new decomposition whose shared subgoals were already settled; returns changed nodes."""
@@ -152,6 +166,15 @@ class SearchTree:
         proof: str | None = self.graph.nodes[node].get("proof")
         return proof
 
+    def proved_via(self, goal_node: str) -> str | None:
+        """The decomposition that proved this goal, or None when an attempt (or the cache) did."""
+        via: str | None = self.graph.nodes[goal_node].get("via")
+        return via
+
+    def decomposition(self, node: str) -> Decomposition:
+        decomposition: Decomposition = self.graph.nodes[node]["decomposition"]
+        return decomposition
+
     def failures(self, node: str) -> int:
         failures: int = self.graph.nodes[node].get("failures", 0)
         return failures
@@ -167,10 +190,14 @@ class SearchTree:
 
     def counts(self) -> dict[NodeStatus, int]:
         """How many goal nodes have each status (what progress displays show)."""
-        counts = dict.fromkeys(NodeStatus, 0)
-        for node in self.nodes_of(NodeKind.goal):
-            counts[self.status(node)] += 1
-        return counts
+        return dict(self._goal_counts)
+
+    def _set_status(self, node: str, status: NodeStatus) -> None:
+        data = self.graph.nodes[node]
+        if data["kind"] is NodeKind.goal:
+            self._goal_counts[data["status"]] -= 1
+            self._goal_counts[status] += 1
+        data["status"] = status
 
     def has_open_decomposition(self, goal_node: str) -> bool:
         return any(
@@ -195,7 +222,7 @@ class SearchTree:
         data = self.graph.nodes[node]
         if data["status"].terminal:
             return
-        data["status"] = status
+        self._set_status(node, status)
         if reason:
             data["reason"] = reason
         if proof is not None:
@@ -203,8 +230,9 @@ class SearchTree:
         changed.append(node)
         # Downwards: a settled node no longer needs its open decompositions / subgoals.
         for child in list(self.children(node)):
-            if self.kind(child) is not NodeKind.attempt and not self.status(child).terminal:
-                if self.kind(child) is NodeKind.decomposition or not self._needed(child):
+            kind = self.kind(child)
+            if kind is not NodeKind.attempt and not self.status(child).terminal:  # noqa: SIM102
+                if kind is NodeKind.decomposition or not self._needed(child):
                     self._settle(child, NodeStatus.pruned, proof=None, reason="", changed=changed)
         # Upwards.
         for parent in list(self.parents(node)):
@@ -222,7 +250,13 @@ class SearchTree:
         match self.kind(parent):
             case NodeKind.decomposition:
                 if child_status in (NodeStatus.refuted, NodeStatus.failed):
-                    self._settle(parent, NodeStatus.failed, proof=None, reason=f"subgoal {child} {child_status}", changed=changed)
+                    self._settle(
+                        parent,
+                        NodeStatus.failed,
+                        proof=None,
+                        reason=f"subgoal {child} {child_status}",
+                        changed=changed,
+                    )
                 elif child_status is NodeStatus.proved and all(
                     self.status(c) is NodeStatus.proved for c in self.children(parent)
                 ):
@@ -230,7 +264,10 @@ class SearchTree:
             case NodeKind.goal:
                 if child_status is NodeStatus.proved and self.kind(child) is NodeKind.decomposition:
                     decomposition: Decomposition = self.graph.nodes[child]["decomposition"]
-                    self._settle(parent, NodeStatus.proved, proof=decomposition.main_proof, reason="", changed=changed)
+                    self.graph.nodes[parent]["via"] = child  # assembly follows this edge
+                    self._settle(
+                        parent, NodeStatus.proved, proof=decomposition.main_proof, reason="", changed=changed
+                    )
             case NodeKind.attempt:
                 raise AssertionError("attempts have no children")
 

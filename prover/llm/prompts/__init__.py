@@ -68,7 +68,9 @@ class PromptTemplate(Frozen):
                 user = self.render(**values)
                 return LLMRequest(prompt=user if system is None else f"{system}\n\n{user}")
             case _:
-                raise ConfigError(f"unknown endpoint {endpoint!r}: expected chat or completions", where=self.name)
+                raise ConfigError(
+                    f"unknown endpoint {endpoint!r}: expected chat or completions", where=self.name
+                )
 
     def _check_fields(self, values: dict[str, str]) -> None:
         missing = sorted(self.fields - values.keys())
@@ -125,7 +127,9 @@ def parse_template(name: str, source: str) -> PromptTemplate:
         if fields - used:
             problems.append(f"declared field(s) never used: {', '.join(sorted(fields - used))}")
         raise ConfigError("; ".join(problems), where=where)
-    return PromptTemplate(name=name, description=meta.get("description", ""), fields=fields, system=system, user=user)
+    return PromptTemplate(
+        name=name, description=meta.get("description", ""), fields=fields, system=system, user=user
+    )
 
 
 def _split_parts(body: str, where: str) -> tuple[str | None, str]:

@@ -1,0 +1,91 @@
+"""Check one Lean file through the configured backend (what ``prover check FILE`` runs).
+
+Invariant: the positions of a ``FileCheck`` refer to the file exactly as the user wrote it, whatever the
+backend did to the text (header split, body-relative server lines); each backend returns positions relative
+to the text it was given, and the only rewrites done here keep lines and columns: a leading byte-order mark
+(which editors do not count as a column) is dropped, and ``\\r\\n`` becomes ``\\n`` (the ``\\r`` ends a line).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from prover.errors import LeanSourceError
+from prover.lean.backend import LeanBackend
+from prover.lean.factory import open_backend
+from prover.settings import LeanSettings
+from prover.types import CheckResult, Frozen, Message, Pos, Severity, Verdict
+
+log = logging.getLogger(__name__)
+
+_UNFINISHED = {
+    Verdict.timeout: "Lean did not finish the check in time",
+    Verdict.crash: "the Lean process died during the check",
+    Verdict.backend_error: "the Lean backend could not check the file",
+}
+
+
+class FileCheck(Frozen):
+    """What Lean said about one file. ``source`` is the text as read (after the rewrites above)."""
+
+    path: str
+    source: str
+    verdict: Verdict
+    messages: tuple[Message, ...]
+    elapsed_s: float = 0.0
+
+
+def read_lean_file(path: Path) -> str:
+    """The file's text; ``LeanSourceError`` (exit 2) naming the file when it is missing or not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise LeanSourceError("no such file", path=path) from exc
+    except IsADirectoryError as exc:
+        raise LeanSourceError("is a directory, not a Lean file", path=path) from exc
+    except OSError as exc:
+        raise LeanSourceError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LeanSourceError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path=path, line=line
+        ) from exc
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def explain(result: CheckResult) -> tuple[Message, ...]:
+    """The messages to show for ``result``: Lean's, plus one error at the top when the check did not finish
+    and nothing else says why."""
+    reason = _UNFINISHED.get(result.verdict)
+    if reason is None or result.errors:
+        return result.messages
+    note = Message(
+        severity=Severity.error, pos=Pos(line=1, column=0), text=f"{result.verdict.value}: {reason}"
+    )
+    return (*result.messages, note)
+
+
+async def check_file(
+    path: Path, lean: LeanSettings, *, backend: LeanBackend | None = None, timeout: float | None = None
+) -> FileCheck:
+    """Read and check ``path`` in command mode. ``backend``: use this one (the caller closes it); by default
+    one is opened for ``lean.backend`` and closed here."""
+    source = read_lean_file(path)
+    owned = backend is None
+    active = open_backend(lean) if backend is None else backend
+    try:
+        result = await active.check(source, timeout=lean.timeout_s if timeout is None else timeout)
+    finally:
+        if owned:
+            await active.close()
+    log.info("%s: %s in %.2f s", path, result.verdict.value, result.elapsed_s)
+    return FileCheck(
+        path=str(path),
+        source=source,
+        verdict=result.verdict,
+        messages=explain(result),
+        elapsed_s=result.elapsed_s,
+    )

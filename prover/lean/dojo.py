@@ -1,0 +1,231 @@
+"""``DojoBackend``: tactic-level interaction with theorems of a repository traced by LeanDojo.
+
+LeanDojo (``lean_dojo``, imported lazily: it is heavy) replaces a theorem's proof in a traced repository by
+its own REPL and exposes ``Dojo(theorem)``; entering it yields the initial ``TacticState``, and
+``run_tac(state, tactic)`` answers ``TacticState`` (goals remain), ``ProofFinished``, ``LeanError`` or
+``ProofGivenUp``, or raises ``DojoTacticTimeoutError`` / ``DojoCrashError``. This adapter maps those to
+``StepResult``:
+
+    TacticState           -> open, goals split from ``pp`` as LeanDojo's ``parse_goals`` splits them
+    ProofFinished         -> proved (never final: certify the whole text in command mode elsewhere)
+    LeanError             -> error, the error text as an error ``Message``
+    ProofGivenUp          -> error ("the proof contains sorry")
+    tactic timeout        -> timeout; the session is closed (its process state is unknown)
+    crash / death         -> crash; the session is closed
+
+LeanDojo reports no positions; a ``Message`` from it sits at line 1, column 0 of the tactic text.
+``check`` of arbitrary text is not possible through LeanDojo: it raises ``BackendError``.
+
+Each ``start`` opens one session (one Lean process) and gets a fresh ``worker`` number; ``StateRef``s of a
+closed session are stale (``StaleStateError``). Calls into one session are serialised; they run in a thread
+because LeanDojo blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prover.errors import BackendError, LeanUnavailable, StaleStateError
+from prover.lean.backend import CAP_TACTICS
+from prover.settings import LeanSettings
+from prover.types import CheckResult, Frozen, Message, Pos, Severity, StateRef, StepResult, StepStatus
+
+log = logging.getLogger(__name__)
+
+BACKEND_NAME = "dojo"
+GRACE_S = 2.0
+"""Past ``timeout + GRACE_S`` without an answer the session is closed and the step is a timeout."""
+
+
+class DojoTheorem(Frozen):
+    """A theorem of a LeanDojo-traced repository: where it lives and its fully qualified name."""
+
+    repo_url: str
+    commit: str
+    file_path: str
+    full_name: str
+
+
+@dataclass
+class _Session:
+    number: int
+    dojo: Any  # lean_dojo.Dojo, entered
+    states: dict[int, Any] = field(default_factory=dict)  # proof-state id -> lean_dojo.TacticState
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    open: bool = True
+
+
+class DojoBackend:
+    """A ``LeanBackend`` for tactic-level search through LeanDojo (no command-mode checking)."""
+
+    def __init__(self, lean: LeanSettings, *, dojo_module: Any | None = None) -> None:
+        """``dojo_module`` stands in for the ``lean_dojo`` package (tests); by default it is imported on use."""
+        self._lean = lean
+        self._module = dojo_module
+        self._sessions: dict[int, _Session] = {}
+        self._next_number = 0
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return frozenset({CAP_TACTICS})
+
+    async def check(self, code: str, *, timeout: float | None = None) -> CheckResult:
+        raise BackendError(
+            "LeanDojo interacts with theorems of a traced repository only; it cannot check arbitrary text "
+            "(use lean.backend 'repl' or 'kimina' for that)"
+        )
+
+    async def check_many(self, codes: Sequence[str], *, timeout: float | None = None) -> list[CheckResult]:
+        return [await self.check(code, timeout=timeout) for code in codes]
+
+    async def start(self, theorem: DojoTheorem, *, timeout: float | None = None) -> StepResult:
+        """Open a session on ``theorem``: the initial proof state (``open``) or why it could not start."""
+        limit = self._lean.timeout_s if timeout is None else timeout
+        module = self._lean_dojo()
+        started = time.monotonic()
+        repo = module.LeanGitRepo(theorem.repo_url, theorem.commit)
+        entry = module.Theorem(repo, Path(theorem.file_path), theorem.full_name)
+        dojo = module.Dojo(entry, timeout=max(1, round(limit)))
+        try:
+            _, initial = await asyncio.wait_for(
+                asyncio.to_thread(dojo.__enter__), self._lean.import_timeout_s + GRACE_S
+            )
+        except TimeoutError as exc:
+            await asyncio.to_thread(_exit_quietly, dojo)
+            raise LeanUnavailable(
+                f"LeanDojo did not start within {self._lean.import_timeout_s:.0f} s"
+            ) from exc
+        except module.DojoInitError as exc:
+            raise LeanUnavailable(f"LeanDojo could not start on {theorem.full_name}: {exc}") from exc
+        session = _Session(number=self._next_number, dojo=dojo)
+        self._next_number += 1
+        self._sessions[session.number] = session
+        return self._step(session, initial, time.monotonic() - started)
+
+    async def run_tactic(self, state: StateRef, tactic: str, *, timeout: float | None = None) -> StepResult:
+        session = self._session_of(state)
+        limit = self._lean.timeout_s if timeout is None else timeout
+        module = self._lean_dojo()
+        async with session.lock:
+            if not session.open:
+                raise StaleStateError(f"LeanDojo session {session.number} was closed", where=tactic[:80])
+            tactic_state = session.states.get(state.proof_state)
+            if tactic_state is None:
+                raise BackendError(
+                    f"LeanDojo session {session.number} has no proof state {state.proof_state}"
+                )
+            started = time.monotonic()
+            try:
+                outcome = await asyncio.wait_for(
+                    asyncio.to_thread(session.dojo.run_tac, tactic_state, tactic), limit + GRACE_S
+                )
+            except (TimeoutError, module.DojoTacticTimeoutError):
+                await self._close_session(session, "tactic timed out")
+                return StepResult(status=StepStatus.timeout, elapsed_s=time.monotonic() - started)
+            except module.DojoCrashError as exc:
+                await self._close_session(session, f"crashed: {exc}")
+                return StepResult(status=StepStatus.crash, elapsed_s=time.monotonic() - started)
+            return self._step(session, outcome, time.monotonic() - started)
+
+    async def close(self) -> None:
+        for session in list(self._sessions.values()):
+            await self._close_session(session, "backend closed")
+
+    # ------------------------------------------------------------------------------------------ internals
+    def _lean_dojo(self) -> Any:
+        if self._module is None:
+            try:
+                self._module = importlib.import_module("lean_dojo")
+            except ImportError as exc:
+                raise LeanUnavailable(
+                    "the lean_dojo package is not installed (pip install lean-dojo)"
+                ) from exc
+        return self._module
+
+    def _session_of(self, state: StateRef) -> _Session:
+        if state.backend != BACKEND_NAME:
+            raise BackendError(f"a {state.backend!r} state cannot be used with the LeanDojo backend")
+        session = self._sessions.get(state.worker)
+        if session is None or not session.open:
+            raise StaleStateError(f"LeanDojo session {state.worker} was closed")
+        return session
+
+    def _step(self, session: _Session, outcome: Any, elapsed: float) -> StepResult:
+        module = self._lean_dojo()
+        raw = {"type": type(outcome).__name__, **_fields(outcome)}
+        if isinstance(outcome, module.TacticState):
+            session.states[outcome.id] = outcome
+            return StepResult(
+                status=StepStatus.open,
+                goals=split_goals(outcome.pp),
+                state=self._ref(session, outcome.id),
+                messages=_info(outcome.message),
+                elapsed_s=elapsed,
+                raw=raw,
+            )
+        if isinstance(outcome, module.ProofFinished):
+            return StepResult(
+                status=StepStatus.proved,
+                state=self._ref(session, outcome.tactic_state_id),
+                messages=_info(outcome.message),
+                elapsed_s=elapsed,
+                raw=raw,
+            )
+        if isinstance(outcome, module.LeanError):
+            return StepResult(
+                status=StepStatus.error, messages=(_at_tactic(outcome.error),), elapsed_s=elapsed, raw=raw
+            )
+        if isinstance(outcome, module.ProofGivenUp):
+            return StepResult(
+                status=StepStatus.error,
+                messages=(_at_tactic("the proof contains sorry (LeanDojo: proof given up)"),),
+                elapsed_s=elapsed,
+                raw=raw,
+            )
+        raise BackendError(f"LeanDojo answered an unknown result type {type(outcome).__name__}")
+
+    def _ref(self, session: _Session, proof_state: int) -> StateRef:
+        return StateRef(backend=BACKEND_NAME, worker=session.number, generation=0, proof_state=proof_state)
+
+    async def _close_session(self, session: _Session, reason: str) -> None:
+        if not session.open:
+            return
+        session.open = False
+        session.states.clear()
+        log.info("closing LeanDojo session %d: %s", session.number, reason)
+        await asyncio.to_thread(_exit_quietly, session.dojo)
+
+
+def split_goals(pp: str) -> tuple[str, ...]:
+    """The goals of a pretty-printed tactic state, split as LeanDojo's ``parse_goals`` splits them."""
+    return tuple(goal.strip() for goal in pp.split("\n\n") if "⊢" in goal)
+
+
+def _at_tactic(text: str) -> Message:
+    return Message(severity=Severity.error, pos=Pos(line=1, column=0), text=text)
+
+
+def _info(text: str | None) -> tuple[Message, ...]:
+    if not text:
+        return ()
+    return (Message(severity=Severity.info, pos=Pos(line=1, column=0), text=text),)
+
+
+def _fields(outcome: Any) -> dict[str, Any]:
+    names = ("pp", "id", "message", "tactic_state_id", "error")
+    return {name: getattr(outcome, name) for name in names if hasattr(outcome, name)}
+
+
+def _exit_quietly(dojo: Any) -> None:
+    """Leave a Dojo (kills its Lean process tree); a failure to clean up is logged, not raised."""
+    try:
+        dojo.__exit__(None, None, None)
+    except (OSError, RuntimeError, AttributeError) as exc:
+        log.warning("LeanDojo cleanup failed: %s", exc)

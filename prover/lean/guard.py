@@ -1,0 +1,328 @@
+"""The guard: does a proof text prove exactly the original statement, using nothing untrusted?
+
+Two checks, both by token (never by substring; ``sorry_free`` is a name, not a ``sorry``), so comments and
+strings never count:
+
+- ``scan_forbidden``: constructs an untrusted proof must not contain, with their positions.
+- ``check_statement``: the theorem in the final text has the original's name, namespace, binders and type,
+  token-equal modulo whitespace and comments, with no ``axiom`` and no redefinition of a name the statement uses.
+
+``guard_file`` runs both over a whole file against every original theorem. Sketches are scanned with
+``allow_sorry=True``; final proofs never.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from enum import StrEnum
+
+from prover.errors import LeanSourceError
+from prover.lean.lexer import Token, TokenKind, code_tokens, tokenize
+from prover.lean.text import CLOSERS, OPENERS, Declaration, LeanFile, LineIndex, parse_file
+from prover.types import Frozen, Pos, Problem
+
+DEFAULT_IMPORT_ROOTS = ("Mathlib", "Aesop", "Batteries")
+_META_COMMANDS = frozenset(
+    {"macro", "macro_rules", "syntax", "elab", "elab_rules", "notation", "infix", "infixl", "infixr", "prefix",
+     "postfix", "declare_syntax_cat", "instance"}
+)  # fmt: skip
+_RUN_COMMANDS = frozenset({"run_cmd", "run_tac", "run_elab", "run_meta"})
+_META_PREFIXES = ("Lean.Elab", "Lean.Meta", "Lean.Compiler")
+_UNSAFE_NAMES = frozenset({"unsafeCast", "unsafeBaseIO", "unsafeIO", "unsafeEIO", "ofReduceBool", "Lean.ofReduceBool",
+                           "trustCompiler", "Lean.trustCompiler"})  # fmt: skip
+
+
+class Construct(StrEnum):
+    sorry = "sorry"
+    native_decide = "native_decide"
+    axiom = "axiom"
+    eval = "#eval"
+    exit = "#exit"
+    run_command = "run_cmd"
+    unsafe = "unsafe"
+    implemented_by = "implemented_by"
+    extern = "extern"
+    debug_option = "set_option debug"
+    meta_command = "macro/syntax/elab/notation/instance"
+    import_ = "import"
+    io = "IO"
+    meta_api = "Lean.Elab"
+
+
+with warnings.catch_warnings():
+    # `construct` is the name callers use; pydantic warns that it shadows the deprecated BaseModel.construct.
+    warnings.filterwarnings("ignore", message='Field name "construct"', category=UserWarning)
+
+    class Finding(Frozen):
+        pos: Pos
+        end_pos: Pos
+        construct: Construct
+        message: str
+
+
+class StatementCheck(Frozen):
+    name: str
+    ok: bool
+    reason: str = ""
+    pos: Pos | None = None  # where in the final text the problem is, when there is a place
+
+
+class GuardReport(Frozen):
+    findings: tuple[Finding, ...] = ()
+    statements: tuple[StatementCheck, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and all(check.ok for check in self.statements)
+
+
+# ------------------------------------------------------------------------------------- forbidden scan
+def _finding(index: LineIndex, token: Token, construct: Construct, message: str) -> Finding:
+    return Finding(pos=index.pos(token.start), end_pos=index.pos(token.end), construct=construct, message=message)
+
+
+def _import_allowed(module: str, roots: Sequence[str]) -> bool:
+    return any(module == root or module.startswith(root + ".") for root in roots)
+
+
+def _is_aesop_phase(previous: str, following: Token | None) -> bool:
+    """``unsafe`` as an Aesop rule phase (``add_aesop_rules unsafe 90% …``, ``aesop (add unsafe …)``)."""
+    return previous in ("add_aesop_rules", "add", ",") or (following is not None and following.kind is TokenKind.number)
+
+
+def scan_forbidden(
+    text: str,
+    *,
+    allow_sorry: bool = False,
+    allow_native_decide: bool = False,
+    allowed_imports: Sequence[str] = (),
+) -> tuple[Finding, ...]:
+    """Every forbidden construct in ``text``, in order. ``allowed_imports`` are module roots (``Mathlib``)."""
+    index = LineIndex(text)
+    code = code_tokens(text)
+    findings: list[Finding] = []
+    depth = 0
+    for i, token in enumerate(code):
+        word = token.text
+        previous = code[i - 1].text if i > 0 else ""
+        following = code[i + 1] if i + 1 < len(code) else None
+        if token.kind is TokenKind.ident:
+            if word in ("sorry", "admit") and not allow_sorry:
+                findings.append(_finding(index, token, Construct.sorry, f"`{word}` leaves the proof unfinished"))
+            elif word == "native_decide" and not allow_native_decide:
+                findings.append(_finding(index, token, Construct.native_decide,
+                                         "`native_decide` trusts the compiler (allow it with --allow native_decide)"))  # fmt: skip
+            elif word == "decide" and following is not None and following.text == "+" and i + 2 < len(code) \
+                    and code[i + 2].text == "native" and not allow_native_decide:  # fmt: skip
+                findings.append(_finding(index, token, Construct.native_decide, "`decide +native` trusts the compiler"))
+            elif word == "axiom":
+                findings.append(_finding(index, token, Construct.axiom, "declares a new axiom"))
+            elif word in _RUN_COMMANDS:
+                findings.append(_finding(index, token, Construct.run_command, f"`{word}` runs arbitrary code"))
+            elif word == "unsafe" and not _is_aesop_phase(previous, following):
+                findings.append(_finding(index, token, Construct.unsafe, "`unsafe` code"))
+            elif word == "implemented_by":
+                findings.append(_finding(index, token, Construct.implemented_by, "`implemented_by` replaces code"))
+            elif word == "extern":
+                findings.append(_finding(index, token, Construct.extern, "`extern` implementation"))
+            elif word == "set_option" and following is not None and following.text.startswith("debug."):
+                findings.append(_finding(index, following, Construct.debug_option,
+                                         f"`set_option {following.text}` changes the kernel's checks"))  # fmt: skip
+            elif word in _META_COMMANDS and depth == 0 and previous not in ("deriving",):
+                findings.append(_finding(index, token, Construct.meta_command, f"new `{word}` declaration"))
+            elif word == "import":
+                module = following.text if following is not None else ""
+                if not _import_allowed(module, allowed_imports):
+                    findings.append(_finding(index, token, Construct.import_, f"`import {module}` is not allowed"))
+            elif word == "IO" or word.startswith("IO.") or word in _UNSAFE_NAMES:
+                findings.append(_finding(index, token, Construct.io, f"reference to `{word}`"))
+            elif word.startswith(_META_PREFIXES):
+                findings.append(_finding(index, token, Construct.meta_api, f"reference to `{word}`"))
+        elif token.kind is TokenKind.symbol and word.startswith("#"):
+            if word.startswith("#eval"):
+                findings.append(_finding(index, token, Construct.eval, f"`{word}` runs code"))
+            elif word == "#exit":
+                findings.append(_finding(index, token, Construct.exit, "`#exit` stops checking the rest"))
+        if word in OPENERS:
+            depth += 1
+        elif word in CLOSERS:
+            depth = max(0, depth - 1)
+    return tuple(findings)
+
+
+# ------------------------------------------------------------------------------------ statement check
+def _token_texts(text: str) -> list[str]:
+    return [t.text for t in code_tokens(text)]
+
+
+def _in_clause_prefixes(modifiers: str) -> list[str]:
+    """The ``open … in`` / ``set_option … in`` parts of a declaration's modifiers, normalised."""
+    tokens = _token_texts(modifiers)
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] in ("open", "set_option"):
+            j = i
+            while j < len(tokens) and tokens[j] != "in":
+                j += 1
+            found.append(" ".join(tokens[i : j + 1]))
+            i = j
+        i += 1
+    return found
+
+
+def _bound_names(binders: str) -> set[str]:
+    """Names bound by the binders: identifiers before the first ``:`` of each bracket group."""
+    names: set[str] = set()
+    depth = 0
+    before_colon = False
+    for token in code_tokens(binders):
+        if token.text in OPENERS:
+            depth += 1
+            before_colon = depth == 1
+        elif token.text in CLOSERS:
+            depth = max(0, depth - 1)
+        elif depth == 1 and token.text == ":":
+            before_colon = False
+        elif depth == 1 and before_colon and token.kind is TokenKind.ident:
+            names.add(token.text)
+    return names
+
+
+def _first_difference(expected: list[str], actual: list[str]) -> str:
+    for position, (a, b) in enumerate(zip(expected, actual, strict=False)):
+        if a != b:
+            return f"token {position + 1}: expected `{a}`, found `{b}`"
+    if len(expected) > len(actual):
+        return f"missing `{' '.join(expected[len(actual) :][:6])}` at the end"
+    return f"extra `{' '.join(actual[len(expected) :][:6])}` at the end"
+
+
+def _commented_out(final: str, name: str) -> Pos | None:
+    pattern = re.compile(rf"\b(theorem|lemma)\s+{re.escape(name)}(?![\w'])")
+    index = LineIndex(final)
+    for token in tokenize(final):
+        if token.is_comment:
+            match = pattern.search(token.text)
+            if match is not None:
+                return index.pos(token.start + match.start())
+    return None
+
+
+def _statement_of(original: LeanFile, name: str) -> Declaration:
+    declaration = original.find(name)
+    if declaration is None or not declaration.is_theorem:
+        raise LeanSourceError(f"the original has no theorem named {name!r}")
+    return declaration
+
+
+def check_statement(original: str, final: str, name: str) -> StatementCheck:
+    """Whether ``final`` states theorem ``name`` exactly as ``original`` does (and nothing undermines it).
+
+    Raises ``LeanSourceError`` when ``original`` has no theorem called ``name``.
+    """
+    return _check(_statement_of(parse_file(original), name), parse_file(original).header, parse_file(final))
+
+
+def _check(expected: Declaration, original_header: str, final: LeanFile) -> StatementCheck:
+    name = expected.full_name
+    candidates = [d for d in final.declarations if d.full_name == name]
+    if not candidates:
+        where = _commented_out(final.text, expected.name)
+        if where is not None:
+            return StatementCheck(name=name, ok=False, reason="the theorem is commented out", pos=where)
+        loose = [d for d in final.declarations if d.name == expected.name]
+        if loose:
+            return StatementCheck(name=name, ok=False, pos=loose[0].keyword_span.start,
+                                  reason=f"declared in namespace `{loose[0].namespace}`, not `{expected.namespace}`")  # fmt: skip
+        return StatementCheck(name=name, ok=False, reason="the theorem is missing")
+    if len(candidates) > 1:
+        return StatementCheck(name=name, ok=False, reason=f"declared {len(candidates)} times",
+                              pos=candidates[1].keyword_span.start)  # fmt: skip
+    actual = candidates[0]
+    where = actual.keyword_span.start
+    if (expected.kind == "example") != (actual.kind == "example") or actual.kind not in ("theorem", "lemma"):
+        return StatementCheck(name=name, ok=False, reason=f"declared as `{actual.kind}`", pos=where)
+    for part, wanted, got in (
+        ("binders", expected.binders, actual.binders),
+        ("statement", expected.type, actual.type),
+    ):
+        wanted_tokens, got_tokens = _token_texts(wanted), _token_texts(got)
+        if wanted_tokens != got_tokens:
+            span = actual.binders_span if part == "binders" else actual.type_span
+            pos = span.start if span is not None else where
+            return StatementCheck(name=name, ok=False, pos=pos,
+                                  reason=f"{part} differ ({_first_difference(wanted_tokens, got_tokens)})")  # fmt: skip
+    if _in_clause_prefixes(expected.modifiers) != _in_clause_prefixes(actual.modifiers):
+        return StatementCheck(name=name, ok=False, reason="different `open … in` / `set_option … in` prefix", pos=where)
+    used = {t.text for t in code_tokens(f"{expected.binders} {expected.type}") if t.kind is TokenKind.ident}
+    used -= _bound_names(expected.binders)
+    used_last = {u.rsplit(".", 1)[-1] for u in used}
+    for declaration in final.declarations:
+        if declaration is actual:
+            continue
+        if declaration.kind == "axiom":
+            return StatementCheck(name=name, ok=False, reason=f"declares axiom `{declaration.full_name}`",
+                                  pos=declaration.keyword_span.start)  # fmt: skip
+        if declaration.name and (declaration.full_name in used or declaration.name.rsplit(".", 1)[-1] in used_last):
+            return StatementCheck(name=name, ok=False, pos=declaration.keyword_span.start,
+                                  reason=f"redefines `{declaration.full_name}`, which the statement uses")  # fmt: skip
+    original_context = _token_texts(original_header)
+    for command in final.commands:
+        if command.span.start_offset > actual.span.start_offset:
+            continue
+        if command.keyword in ("variable", "include") and not _contains(original_context, _token_texts(command.text)):
+            return StatementCheck(name=name, ok=False, reason=f"adds `{command.keyword}` before the theorem",
+                                  pos=command.span.start)  # fmt: skip
+    header_tokens = _token_texts(final.header)
+    for i, word in enumerate(header_tokens):
+        if word in ("variable", "include"):
+            rest = header_tokens[i : i + 8]
+            if not _contains(original_context, rest):
+                return StatementCheck(name=name, ok=False, reason=f"adds `{word}` in the header")
+    return StatementCheck(name=name, ok=True)
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+# ------------------------------------------------------------------------------------------- whole file
+def _original_theorems(originals: str | Sequence[Problem]) -> list[tuple[Declaration, str]]:
+    sources = [originals] if isinstance(originals, str) else [p.header + p.formal_statement for p in originals]
+    found: list[tuple[Declaration, str]] = []
+    for source in sources:
+        parsed = parse_file(source)
+        theorems = [d for d in parsed.theorems if d.kind != "example"]
+        if not theorems:
+            raise LeanSourceError(f"no theorem in the original {source[:60]!r}")
+        found.extend((theorem, parsed.header) for theorem in theorems)
+    return found
+
+
+def guard_file(
+    final_text: str,
+    originals: str | Sequence[Problem],
+    *,
+    allow_native_decide: bool = False,
+    allow_sorry: bool = False,
+    allowed_imports: Sequence[str] = DEFAULT_IMPORT_ROOTS,
+) -> GuardReport:
+    """Scan all of ``final_text`` and check that every original theorem appears in it with its statement.
+
+    ``originals`` is an original file's text (every theorem in it counts) or dataset problems. Helper lemmas
+    the final text adds are allowed and scanned like the rest. Raises ``LeanSourceError`` when an original
+    holds no theorem.
+    """
+    final = parse_file(final_text)
+    checks = tuple(_check(theorem, header, final) for theorem, header in _original_theorems(originals))
+    findings = scan_forbidden(
+        final_text,
+        allow_sorry=allow_sorry,
+        allow_native_decide=allow_native_decide,
+        allowed_imports=allowed_imports,
+    )
+    return GuardReport(findings=findings, statements=checks)

@@ -1,0 +1,198 @@
+"""The Kimina Lean Server's JSON, both ways: request bodies and per-snippet results to ``CheckResult``.
+
+Two endpoints (field names as in the server's ``kimina`` client models):
+
+- ``POST /api/check``: ``{"snippets": [{"id", "code"}], "timeout": int, "debug", "reuse"}`` answered by
+  ``{"results": [{"id", "time", "error"?, "response"?}]}`` (``ReplResponse``, ``None`` fields omitted).
+- ``POST /verify`` (backward compatible): ``{"codes": [{"custom_id", "proof"}], "timeout": int,
+  "infotree_type", "disable_cache"}`` answered by ``{"results": [{"custom_id", "error", "response"}]}`` where
+  ``response`` also carries ``time``.
+
+``response`` is the REPL's own command response (``messages``, ``sorries``, ``env``) or a REPL-level
+``{"message": ...}`` error. An ``error`` string means the server gave up on the snippet; one containing
+``timed out`` ("Lean process timed out", "Lean REPL command timed out in 60 seconds") is a timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from prover.errors import ProtocolError
+from prover.lean.positions import kimina_header_line_count, shift_message, shift_sorry
+from prover.lean.verdict import decide
+from prover.types import CheckResult, Message, Pos, Severity, SorryGoal, Verdict
+
+log = logging.getLogger(__name__)
+
+
+class KiminaEndpoint(StrEnum):
+    check = "check"  # POST /api/check
+    verify = "verify"  # POST /verify, the backward-compatible endpoint
+
+
+class KiminaLines(StrEnum):
+    """What reported line numbers count from."""
+
+    file = "file"  # servers from 2025-10 on (commit e2cdc1f) add the header lines back
+    body = "body"  # older servers: lines of the snippet minus its leading import/blank lines
+
+
+ENDPOINT_PATHS: dict[KiminaEndpoint, str] = {
+    KiminaEndpoint.check: "/api/check",
+    KiminaEndpoint.verify: "/verify",
+}
+ID_KEYS: dict[KiminaEndpoint, str] = {KiminaEndpoint.check: "id", KiminaEndpoint.verify: "custom_id"}
+
+
+def request_body(
+    endpoint: KiminaEndpoint, snippets: Sequence[tuple[str, str]], timeout: float
+) -> dict[str, Any]:
+    """The JSON body for ``(id, code)`` snippets. The server takes whole seconds; round up."""
+    seconds = max(1, math.ceil(timeout))
+    match endpoint:
+        case KiminaEndpoint.check:
+            return {
+                "snippets": [{"id": ident, "code": code} for ident, code in snippets],
+                "timeout": seconds,
+                "debug": False,
+                "reuse": True,
+            }
+        case KiminaEndpoint.verify:
+            return {
+                "codes": [{"custom_id": ident, "proof": code} for ident, code in snippets],
+                "timeout": seconds,
+                "infotree_type": None,
+                "disable_cache": False,
+            }
+
+
+def results_by_id(
+    endpoint: KiminaEndpoint, body: Any, expected_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The per-snippet results of a response body, keyed by snippet id; every expected id must be present."""
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise ProtocolError("Kimina response has no 'results' list")
+    key = ID_KEYS[endpoint]
+    found: dict[str, dict[str, Any]] = {}
+    for result in body["results"]:
+        if not isinstance(result, dict) or not isinstance(result.get(key), str | int):
+            raise ProtocolError(f"Kimina result without {key!r}: {str(result)[:200]}")
+        found[str(result[key])] = result
+    missing = [ident for ident in expected_ids if ident not in found]
+    if missing:
+        raise ProtocolError(f"Kimina response lacks results for snippets {missing[:5]}")
+    return found
+
+
+class _WirePos(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line: int
+    column: int
+
+
+class _WireMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    severity: Literal["trace", "info", "warning", "error"]
+    pos: _WirePos
+    endPos: _WirePos | None = None
+    data: str
+
+
+class _WireSorry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    pos: _WirePos
+    endPos: _WirePos | None = None
+    goal: str
+
+
+class _WireResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    env: int | None = None
+    messages: list[_WireMessage] | None = None
+    sorries: list[_WireSorry] | None = None
+    time: float | None = None
+
+
+_SEVERITIES = {
+    "trace": Severity.info,  # prover has no trace level; the raw JSON keeps the original
+    "info": Severity.info,
+    "warning": Severity.warning,
+    "error": Severity.error,
+}
+
+
+def _pos(wire: _WirePos | None) -> Pos | None:
+    return None if wire is None else Pos(line=wire.line, column=wire.column)
+
+
+def _message(wire: _WireMessage) -> Message:
+    return Message(
+        severity=_SEVERITIES[wire.severity],
+        pos=Pos(line=wire.pos.line, column=wire.pos.column),
+        end_pos=_pos(wire.endPos),
+        text=wire.data,
+    )
+
+
+def _sorry(wire: _WireSorry) -> SorryGoal:
+    return SorryGoal(
+        goal=wire.goal, pos=Pos(line=wire.pos.line, column=wire.pos.column), end_pos=_pos(wire.endPos)
+    )
+
+
+def line_offset(code: str, lines: KiminaLines) -> int:
+    """Lines to add to reported lines so that they count from the top of ``code``."""
+    match lines:
+        case KiminaLines.file:
+            return 0
+        case KiminaLines.body:
+            return kimina_header_line_count(code)
+
+
+def parse_result(result: dict[str, Any], *, offset: int, elapsed_s: float) -> CheckResult:
+    """One per-snippet result as a ``CheckResult`` with file-relative positions; ``raw`` is ``result`` itself.
+
+    ``offset`` is added to every reported line (see ``line_offset``). ``elapsed_s`` is used when the server
+    reported no time.
+    """
+    error = result.get("error")
+    response = result.get("response")
+    top_time = result.get("time")
+    if error is not None:
+        if not isinstance(error, str):
+            raise ProtocolError(f"Kimina 'error' is not a string: {error!r}")
+        timed_out = "timed out" in error
+        if not timed_out:
+            log.warning("Kimina server could not check a snippet: %s", error)
+        elapsed = float(top_time) if isinstance(top_time, int | float) else elapsed_s
+        verdict = decide((), timed_out=True) if timed_out else Verdict.backend_error
+        return CheckResult(verdict=verdict, elapsed_s=elapsed, raw=result)
+    if not isinstance(response, dict):
+        raise ProtocolError("Kimina result has neither 'error' nor 'response'")
+    if "message" in response:  # the REPL itself refused the command (unknown env, unparsable input, ...)
+        log.warning("Lean REPL behind the Kimina server answered an error: %s", response["message"])
+        return CheckResult(verdict=Verdict.backend_error, elapsed_s=elapsed_s, raw=result)
+    try:
+        wire = _WireResponse.model_validate(response)
+    except ValidationError as exc:
+        raise ProtocolError(f"Kimina response does not match the REPL's JSON: {exc.errors()[0]}") from exc
+    messages = tuple(shift_message(_message(m), offset) for m in wire.messages or ())
+    sorries = tuple(shift_sorry(_sorry(s), offset) for s in wire.sorries or ())
+    if isinstance(top_time, int | float):
+        elapsed = float(top_time)
+    else:
+        elapsed = wire.time if wire.time is not None else elapsed_s
+    return CheckResult(
+        verdict=decide(messages, sorries),
+        messages=messages,
+        sorries=sorries,
+        env=wire.env,
+        elapsed_s=elapsed,
+        raw=result,
+    )

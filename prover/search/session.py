@@ -1,0 +1,86 @@
+"""Build a ``ProveSession`` from Settings (Lean backend, models, Z3, lemma cache) and close it afterwards."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from prover.lean.factory import open_backend
+from prover.llm.base import ProofModel, Role
+from prover.search.events import ProgressCallback, ignore_progress
+from prover.search.lemma_cache import LemmaCache
+from prover.search.prove_file import ProveSession, ProvingBackend
+from prover.search.strategies.base import SmtDecider
+from prover.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LEMMA_CACHE_FILE = "lemmas.sqlite3"
+SEARCH_ROLES = (Role.prover, Role.step)
+
+
+def _models(settings: Settings) -> dict[Role, ProofModel | None]:
+    from prover.llm.budget import Accounting
+    from prover.llm.cache import ResponseCache
+    from prover.llm.endpoints import EndpointLimits
+    from prover.llm.factory import build_model
+
+    cache = ResponseCache(settings.llm_cache_dir()) if settings.llm.cache else None
+    accounting = Accounting()
+    limits = EndpointLimits()  # one per run: roles sharing an endpoint share its concurrency limit
+    # Budgets are the search's own (per goal and per theorem), so the models get none.
+    return {
+        role: build_model(
+            role,
+            getattr(settings.llm, role.value),
+            cache=cache,
+            budget=None,
+            accounting=accounting,
+            limits=limits,
+        )
+        for role in SEARCH_ROLES
+    }
+
+
+def _smt(settings: Settings) -> SmtDecider | None:
+    if not settings.smt.enabled:
+        return None
+    from prover.smt import SmtEngine  # type: ignore[attr-defined]
+
+    engine: SmtDecider = SmtEngine(settings.smt)
+    return engine
+
+
+@asynccontextmanager
+async def open_session(
+    settings: Settings,
+    *,
+    use_llm: bool,
+    on_event: ProgressCallback = ignore_progress,
+    backend: ProvingBackend | None = None,
+) -> AsyncIterator[ProveSession]:
+    """A session for ``settings``; ``use_llm=False`` (``--no-llm``) builds no model at all."""
+    lean: ProvingBackend = backend if backend is not None else open_backend(settings.lean)  # type: ignore[assignment]
+    models: dict[Role, ProofModel | None] = _models(settings) if use_llm else dict.fromkeys(SEARCH_ROLES)
+    lemma_cache = (
+        LemmaCache(settings.cache_dir / LEMMA_CACHE_FILE, settings.lean.profile)
+        if settings.search.lemma_cache
+        else None
+    )
+    try:
+        yield ProveSession(
+            settings=settings,
+            backend=lean,
+            models=models,
+            smt=_smt(settings),
+            lemma_cache=lemma_cache,
+            on_event=on_event,
+        )
+    finally:
+        for model in models.values():
+            if model is not None:
+                await model.close()
+        await lean.close()
+        if lemma_cache is not None:
+            lemma_cache.close()

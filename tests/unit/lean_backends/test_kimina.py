@@ -1,0 +1,317 @@
+"""KiminaBackend against a real local HTTP server answering with the 102 recorded Kimina responses."""
+
+from __future__ import annotations
+
+import math
+import socket
+from typing import Any, Literal
+
+import httpx
+import pytest
+
+from prover.errors import BackendError, ConfigError, LeanUnavailable, ProtocolError
+from prover.lean.backend import CAP_COMMAND, LeanBackend
+from prover.lean.kimina import KiminaBackend
+from prover.settings import LeanSettings
+from prover.types import CheckResult, Pos, Severity, StateRef, Verdict
+from tests.fakes.kimina_server import Fault, KiminaFakeServer, Transcript
+
+TIMED_OUT = {"lean_workbook_10036", "lean_workbook_10090", "lean_workbook_10303", "lean_workbook_1036"}
+
+
+class SleepLog:
+    """Stands in for asyncio.sleep: records the pauses the backend asked for, without waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+def settings(url: str, **fields: Any) -> LeanSettings:
+    return LeanSettings(backend="kimina", kimina_url=url, **fields)
+
+
+def backend(url: str, sleep: SleepLog | None = None, **fields: Any) -> KiminaBackend:
+    return KiminaBackend(settings(url, **fields), sleep=sleep or SleepLog(), backoff_s=0.01)
+
+
+def leading_header_lines(code: str) -> int:
+    lines = code.split("\n")
+    count = 0
+    while count < len(lines) and (not lines[count].strip() or lines[count].startswith("import ")):
+        count += 1
+    return count
+
+
+def message_rows(result: CheckResult) -> list[tuple[str, int, int, int | None, int | None, str]]:
+    return [
+        (
+            m.severity.value,
+            m.pos.line,
+            m.pos.column,
+            m.end_pos.line if m.end_pos else None,
+            m.end_pos.column if m.end_pos else None,
+            m.text,
+        )
+        for m in result.messages
+    ]
+
+
+def recorded_rows(
+    recorded: dict[str, Any], offset: int
+) -> list[tuple[str, int, int, int | None, int | None, str]]:
+    messages = (recorded.get("response") or {}).get("messages") or []
+    return [
+        (
+            m["severity"],
+            m["pos"]["line"] + offset,
+            m["pos"]["column"],
+            m["endPos"]["line"] + offset if m.get("endPos") else None,
+            m["endPos"]["column"] if m.get("endPos") else None,
+            m["data"],
+        )
+        for m in messages
+    ]
+
+
+def expected_verdict(recorded: dict[str, Any]) -> Verdict:
+    if recorded["error"] is not None:
+        return Verdict.timeout
+    messages = recorded["response"].get("messages") or []
+    if any(m["severity"] == "error" for m in messages):
+        return Verdict.lean_error
+    if any("declaration uses 'sorry'" in m["data"] for m in messages):
+        return Verdict.sorry
+    return Verdict.valid
+
+
+def test_is_a_command_only_lean_backend() -> None:
+    kimina = KiminaBackend(settings("http://127.0.0.1:9"))
+    assert isinstance(kimina, LeanBackend)
+    assert kimina.capabilities == frozenset({CAP_COMMAND})
+
+
+async def test_run_tactic_is_refused_with_a_clear_error() -> None:
+    kimina = KiminaBackend(settings("http://127.0.0.1:9"))
+    state = StateRef(backend="kimina", worker=0, generation=0, proof_state=0)
+    with pytest.raises(BackendError, match="tactic"):
+        await kimina.run_tactic(state, "simp")
+    await kimina.close()
+
+
+async def test_all_recorded_verify_responses_round_trip(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
+) -> None:
+    """All 102 recordings through /verify: messages at file lines, verdicts, raw kept whole, batched by 8."""
+    assert len(kimina_transcripts) == 102
+    kimina = backend(kimina_fake.url, kimina_endpoint="verify", kimina_lines="body", kimina_batch_size=8)
+    results = await kimina.check_many([t.code for t in kimina_transcripts], timeout=60)
+    await kimina.close()
+
+    assert len(kimina_fake.requests) == math.ceil(102 / 8)
+    assert all(r.path == "/verify" for r in kimina_fake.requests)
+    timeouts = set()
+    for transcript, result in zip(kimina_transcripts, results, strict=True):
+        recorded = transcript.result
+        assert result.raw == {**recorded, "custom_id": result.raw["custom_id"]}, transcript.name
+        assert message_rows(result) == recorded_rows(recorded, leading_header_lines(transcript.code))
+        assert result.verdict is expected_verdict(recorded), transcript.name
+        if result.verdict is Verdict.timeout:
+            timeouts.add(transcript.name.removeprefix("goedel-"))
+        else:
+            assert result.elapsed_s == recorded["response"]["time"]
+            assert result.env == recorded["response"].get("env")
+    assert timeouts == TIMED_OUT
+
+
+@pytest.mark.parametrize("server_lines", ["body", "file"])
+async def test_check_endpoint_gives_file_lines_whatever_the_server_counts(
+    kimina_transcripts: list[Transcript], server_lines: Literal["body", "file"]
+) -> None:
+    with KiminaFakeServer.from_transcripts(kimina_transcripts, lines=server_lines) as fake:
+        kimina = backend(fake.url, kimina_endpoint="check", kimina_lines=server_lines, kimina_batch_size=16)
+        results = await kimina.check_many([t.code for t in kimina_transcripts])
+        await kimina.close()
+    assert len(fake.requests) == math.ceil(102 / 16)
+    for transcript, result in zip(kimina_transcripts, results, strict=True):
+        assert message_rows(result) == recorded_rows(transcript.result, leading_header_lines(transcript.code))
+        assert result.verdict is expected_verdict(transcript.result)
+        assert result.raw is not None and isinstance(result.raw["id"], str)
+
+
+async def test_body_relative_lines_point_at_the_reported_text(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
+) -> None:
+    """lean_workbook_1001: the server reported body line 18, columns 6-25; that is `simp [Complex.I_sq]`."""
+    transcript = next(t for t in kimina_transcripts if t.name == "goedel-lean_workbook_1001")
+    kimina = backend(kimina_fake.url, kimina_endpoint="verify", kimina_lines="body")
+    result = await kimina.check(transcript.code)
+    await kimina.close()
+    first = result.messages[0]
+    assert (first.pos, first.end_pos) == (Pos(line=21, column=6), Pos(line=21, column=25))
+    line = transcript.code.split("\n")[first.pos.line - 1]
+    assert line[first.pos.column : first.end_pos.column] == "simp [Complex.I_sq]"
+    assert result.verdict is Verdict.valid  # linter warnings only
+
+
+async def test_check_request_has_the_servers_field_names(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_KIMINA_KEY", "s3cret")
+    kimina_fake.api_key = "s3cret"
+    kimina = backend(kimina_fake.url, kimina_api_key_env="TEST_KIMINA_KEY")
+    result = await kimina.check(kimina_transcripts[0].code, timeout=12.5)
+    await kimina.close()
+    (seen,) = kimina_fake.requests
+    assert seen.path == "/api/check"
+    assert set(seen.body) == {"snippets", "timeout", "debug", "reuse"}
+    assert seen.body["timeout"] == 13 and seen.body["reuse"] is True and seen.body["debug"] is False
+    assert [set(s) for s in seen.body["snippets"]] == [{"id", "code"}]
+    assert seen.headers["Authorization"] == "Bearer s3cret"
+    assert result.verdict is not Verdict.backend_error
+
+
+async def test_wrong_api_key_is_a_config_error(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_KIMINA_KEY", "wrong")
+    kimina_fake.api_key = "right"
+    kimina = backend(kimina_fake.url, kimina_api_key_env="TEST_KIMINA_KEY")
+    with pytest.raises(ConfigError, match="API key"):
+        await kimina.check(kimina_transcripts[0].code)
+    await kimina.close()
+
+
+def test_missing_api_key_variable_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEST_KIMINA_KEY", raising=False)
+    with pytest.raises(ConfigError, match="TEST_KIMINA_KEY"):
+        KiminaBackend(settings("http://127.0.0.1:9", kimina_api_key_env="TEST_KIMINA_KEY"))
+
+
+async def test_rate_limit_server_error_and_dropped_connection_are_retried(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
+) -> None:
+    transcript = kimina_transcripts[1]
+    kimina_fake.inject(Fault.rate_limit(retry_after="3"), Fault.server_error(), Fault.drop())
+    sleeps = SleepLog()
+    kimina = backend(kimina_fake.url, sleeps, kimina_endpoint="verify", kimina_lines="body")
+    result = await kimina.check(transcript.code)
+    await kimina.close()
+    assert [r.fault.kind if r.fault else None for r in kimina_fake.requests] == [
+        "rate_limit",
+        "server_error",
+        "drop",
+        None,
+    ]
+    assert sleeps.delays[0] == 3.0  # Retry-After honoured
+    assert 0.01 <= sleeps.delays[2] <= 0.04 and sleeps.delays[1] <= 0.02  # exponential backoff with jitter
+    assert result.raw == {**transcript.result, "custom_id": result.raw["custom_id"]}
+
+
+async def test_persistent_server_errors_end_in_lean_unavailable(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
+) -> None:
+    kimina_fake.inject(*[Fault.server_error()] * 4)
+    sleeps = SleepLog()
+    kimina = KiminaBackend(settings(kimina_fake.url), sleep=sleeps, max_attempts=4, backoff_s=0.01)
+    with pytest.raises(LeanUnavailable, match="HTTP 500"):
+        await kimina.check(kimina_transcripts[0].code)
+    await kimina.close()
+    assert len(kimina_fake.requests) == 4 and len(sleeps.delays) == 3
+
+
+async def test_unreachable_server_is_lean_unavailable() -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps = SleepLog()
+    kimina = KiminaBackend(settings(f"http://127.0.0.1:{port}"), sleep=sleeps, max_attempts=3, backoff_s=0.01)
+    with pytest.raises(LeanUnavailable) as caught:
+        await kimina.check("theorem t : True := trivial")
+    await kimina.close()
+    assert caught.value.exit_code == 3 and "ConnectError" in str(caught.value)
+    assert len(sleeps.delays) == 2
+
+
+async def test_a_server_that_answers_too_late_gives_timeout_verdicts(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
+) -> None:
+    kimina_fake.inject(Fault.slow(30.0))
+    kimina = KiminaBackend(settings(kimina_fake.url, kimina_batch_size=2), http_grace_s=0.2)
+    results = await kimina.check_many([t.code for t in kimina_transcripts[:2]], timeout=0.1)
+    await kimina.close()
+    assert [r.verdict for r in results] == [Verdict.timeout, Verdict.timeout]
+    assert len(kimina_fake.requests) == 1  # a late answer is not retried
+
+
+async def test_scripted_answers_give_each_verdict(empty_kimina_fake: KiminaFakeServer) -> None:
+    error_message = {
+        "severity": "error",
+        "pos": {"line": 1, "column": 42},
+        "endPos": {"line": 1, "column": 50},
+        "data": "linarith failed",
+    }
+    sorry_warning = {
+        "severity": "warning",
+        "pos": {"line": 1, "column": 8},
+        "endPos": {"line": 1, "column": 9},
+        "data": "declaration uses 'sorry'",
+    }
+    sorry = {"pos": {"line": 1, "column": 25}, "endPos": {"line": 1, "column": 30}, "goal": "⊢ 1 = 1"}
+    answers = {
+        "theorem a : 1 = 2 := by linarith": {"error": None, "response": {"messages": [error_message]}},
+        "theorem b : 1 = 1 := by sorry": {
+            "error": None,
+            "response": {"messages": [sorry_warning], "sorries": [sorry], "env": 0},
+        },
+        "theorem c : 1 = 1 := rfl": {"error": None, "response": {"env": 0, "time": 0.5}},
+        "theorem d : True := by decide": {
+            "error": "Lean REPL command timed out in 1 seconds",
+            "response": None,
+        },
+        "theorem e : True := trivial": {"error": None, "response": {"message": "Unknown environment."}},
+        "theorem f : True := trivial": {"error": "no REPL could start", "response": None},
+    }
+    for code, answer in answers.items():
+        empty_kimina_fake.add(code, answer)
+    kimina = backend(empty_kimina_fake.url)
+    results = await kimina.check_many(list(answers))
+    await kimina.close()
+    assert [r.verdict for r in results] == [
+        Verdict.lean_error,
+        Verdict.sorry,
+        Verdict.valid,
+        Verdict.timeout,
+        Verdict.backend_error,
+        Verdict.backend_error,
+    ]
+    assert results[0].errors[0].severity is Severity.error and results[0].errors[0].text == "linarith failed"
+    (hole,) = results[1].sorries
+    assert hole.goal == "⊢ 1 = 1" and hole.pos == Pos(line=1, column=25) and hole.state is None
+    assert results[2].elapsed_s == 0.5
+
+
+async def test_answers_that_break_the_protocol_raise_protocol_error() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"results": []})
+
+    kimina = KiminaBackend(settings("http://kimina.test"), transport=httpx.MockTransport(answer))
+    with pytest.raises(ProtocolError, match="lacks results"):
+        await kimina.check("theorem t : True := trivial")
+    await kimina.close()
+
+
+async def test_a_rejected_request_is_not_retried() -> None:
+    calls: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(422, json={"detail": "snippets: field required"})
+
+    kimina = KiminaBackend(settings("http://kimina.test"), transport=httpx.MockTransport(answer))
+    with pytest.raises(ProtocolError, match="422"):
+        await kimina.check("theorem t : True := trivial")
+    await kimina.close()
+    assert len(calls) == 1

