@@ -462,7 +462,7 @@ def show(
             write_atomic(html, to_html(loaded))
     except ProverError as error:
         fail(error, ctx)
-    _console().print(rich_tree(loaded))
+    _console().print(rich_tree(loaded), soft_wrap=False)
 
 
 @app.command()

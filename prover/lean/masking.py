@@ -159,6 +159,9 @@ def _declaration_edits(
 def mask_errors(text: str, errors: Sequence[Pos | Message], *, strict: bool = False) -> MaskResult:
     """Apply one round of masking for ``errors`` (positions in ``text``; warnings are ignored)."""
     positions = _error_positions(errors)
+    unsolved_at = {
+        e.pos for e in errors if isinstance(e, Message) and e.severity is Severity.error and "unsolved goals" in e.text
+    }
     parsed = parse_file(text)
     index = LineIndex(text)
     reader = BlockReader(text, code_tokens(text), index)
@@ -169,13 +172,17 @@ def mask_errors(text: str, errors: Sequence[Pos | Message], *, strict: bool = Fa
         if proof is None:
             continue
         mine = [p for p in positions if declaration.span.start <= p <= declaration.span.end]
-        in_proof = [p for p in mine if proof.start <= p]
+        # Lean may put `unsolved goals` on the declaration itself; it means the proof block needs a sorry.
+        unsolved = {p for p in mine if p < proof.start and p in unsolved_at}
+        in_proof = [p for p in mine if proof.start <= p] + ([proof.start] if unsolved else [])
+        mine = [p for p in mine if p not in unsolved]
         unmasked.extend(p for p in mine if p < proof.start)
         if in_proof:
             found, missed = _declaration_edits(text, reader, declaration, in_proof, strict)
             edits.extend(found)
             unmasked.extend(missed)
     claimed = {p for d in parsed.declarations for p in positions if d.span.start <= p <= d.span.end}
+    claimed |= unsolved_at
     unmasked.extend(p for p in positions if p not in claimed)
     # Keep the outermost of overlapping edits: commenting out a step already covers a sorry inside it.
     kept: list[tuple[int, int, str, MaskAction]] = []

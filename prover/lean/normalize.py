@@ -149,13 +149,28 @@ def _lean3_blocks(text: str) -> str:
     return re.sub(r":=[ \t]*\n[ \t]*by\b", ":= by", text)
 
 
+def _depth0_by(statement: str) -> int | None:
+    """Offset of a ``by`` outside brackets in a statement that lacks its ``:=``."""
+    depth = 0
+    for token in tokenize(statement):
+        if token.text in OPENERS:
+            depth += 1
+        elif token.text in CLOSERS:
+            depth = max(0, depth - 1)
+        elif depth == 0 and token.text == "by" and token.kind is TokenKind.ident:
+            return token.start
+    return None
+
+
 def _missing_proof_keywords(text: str) -> str:
     parsed = parse_file(text)
     edits: list[tuple[int, int, str]] = []
     for declaration in parsed.theorems:
-        if declaration.proof is None and declaration.type.rstrip().endswith(" by"):
-            end = declaration.type_span.end_offset if declaration.type_span else declaration.signature_span.end_offset
-            edits.append((end - 2, end - 2, ":= "))
+        if declaration.proof is None and declaration.type_span is not None:
+            by = _depth0_by(declaration.type)
+            if by is not None:
+                at = declaration.type_span.start_offset + by
+                edits.append((at, at, ":= "))
         elif declaration.proof is not None and declaration.proof_span is not None:
             first_word = re.match(r"[\w!']+", declaration.proof)
             if first_word and first_word.group(0) in _TACTIC_WORDS:

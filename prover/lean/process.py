@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 ADDRESS_SPACE_FACTOR = 4
 STREAM_LIMIT_BYTES = 256 * 1024 * 1024  # one response (infotrees can be large)
 KILL_WAIT_S = 5.0
+TREE_REFRESH_S = 30.0
 
 
 class ProcessDied(Exception):
@@ -63,6 +64,8 @@ class ReplProcess:
         self._stderr = stderr
         self.argv = tuple(argv)
         self.pid = proc.pid
+        self._tree: list[psutil.Process] | None = None
+        self._tree_at = 0.0
 
     @classmethod
     async def start(
@@ -130,17 +133,23 @@ class ReplProcess:
         return decode_response(answer)
 
     def rss_mb(self) -> float:
-        """Resident memory of the child and its descendants, in MiB (0 when it is gone)."""
-        try:
-            root = psutil.Process(self.pid)
-            procs = [root, *root.children(recursive=True)]
-            total = 0
-            for proc in procs:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    total += proc.memory_info().rss
-            return total / (1024 * 1024)
-        except psutil.NoSuchProcess:
-            return 0.0
+        """Resident memory of the child and its descendants, in MiB (0 when it is gone). The list of
+        descendants is rebuilt only every ``TREE_REFRESH_S`` (scanning /proc takes milliseconds)."""
+        now = time.monotonic()
+        if self._tree is None or now - self._tree_at > TREE_REFRESH_S:
+            try:
+                root = psutil.Process(self.pid)
+                self._tree = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return 0.0
+            self._tree_at = now
+        total = 0
+        for proc in self._tree:
+            try:
+                total += proc.memory_info().rss
+            except psutil.NoSuchProcess:
+                self._tree = None  # a descendant is gone: rebuild next time
+        return total / (1024 * 1024)
 
     async def _reap(self) -> None:
         with contextlib.suppress(TimeoutError):

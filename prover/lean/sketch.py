@@ -108,7 +108,7 @@ def _step_holes(reader: BlockReader, step: Step) -> list[tuple[HoleKind, int, in
             kind = HoleKind.suffices if head == "suffices" else HoleKind.show_from
             colon = reader.find_depth0(step.first + 1, keyword, frozenset({":"}))
             type_first = colon + 1 if colon < keyword else step.first + 1
-            label = code[step.first + 1].text if colon == step.first + 2 else ""
+            label = code[step.first + 1].text if colon < keyword and colon == step.first + 2 else ""
             statement = reader.text[code[type_first].start : code[keyword - 1].end] if type_first < keyword else None
             found.append((kind, keyword + 1, step.stop, label, statement))
     elif head in ("case", "next"):
@@ -138,6 +138,9 @@ def _alternatives(reader: BlockReader, step: Step) -> list[tuple[HoleKind, int, 
             depth += 1
         elif word in (")", "]", "}", "⟩", "⦄"):
             depth = max(0, depth - 1)
+    if bars:  # alternatives of nested `induction`/`match` steps sit right of this step's first one
+        column = reader.index.column(code[bars[0]].start)
+        bars = [b for b in bars if reader.index.column(code[b].start) == column or b == bars[0]]
     found: list[tuple[HoleKind, int, int, str, str | None]] = []
     for bar, next_bar in zip(bars, [*bars[1:], step.stop], strict=False):
         arrow = reader.find_depth0(bar + 1, next_bar, frozenset({"=>"}))

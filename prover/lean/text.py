@@ -175,6 +175,8 @@ def _command_starts(text: str, code: Sequence[Token]) -> list[int]:
             if word != "#[":
                 starts.append(i)
                 depth = 0
+        elif depth == 0 and word in ("open", "set_option") and _prefixes_declaration(code, i):
+            starts.append(i)
         elif depth == 0 and token.kind is TokenKind.ident and word in COMMAND_KEYWORDS:
             if not (word == "instance" and i > 0 and code[i - 1].text == "deriving"):
                 starts.append(i)
@@ -185,6 +187,17 @@ def _command_starts(text: str, code: Sequence[Token]) -> list[int]:
         elif word in CLOSERS:
             depth = max(0, depth - 1)
     return starts
+
+
+def _prefixes_declaration(code: Sequence[Token], at: int) -> bool:
+    """``open … in`` / ``set_option … in`` directly followed by a declaration (its prefix, at any column)."""
+    for i in range(at + 1, min(at + 40, len(code) - 1)):
+        if code[i].text == "in":
+            following = code[i + 1].text
+            return following in DECLARATION_KINDS or following in MODIFIERS or following == "@["
+        if code[i].text in (":=", "by", "open", "set_option"):
+            return False
+    return False
 
 
 def _is_prefix_segment(code: Sequence[Token]) -> bool:
@@ -318,7 +331,10 @@ def parse_file(text: str) -> LeanFile:
     tokens = tokenize(text)
     code = [t for t in tokens if not t.is_comment]
     starts = _command_starts(text, code)
-    segments = [code[a:b] for a, b in zip(starts, [*starts[1:], len(code)], strict=True)]
+    if code and (not starts or starts[0] != 0):
+        starts.insert(0, 0)  # text before the first command keyword is a command of its own
+    ends = [*starts[1:], len(code)] if starts else []
+    segments = [code[a:b] for a, b in zip(starts, ends, strict=True)]
     # Attributes, modifiers and `open … in` belong to the command they precede.
     merged: list[list[Token]] = []
     pending: list[Token] = []
@@ -338,7 +354,7 @@ def parse_file(text: str) -> LeanFile:
     for segment in merged:
         first = segment[0].text
         doc = _preceding_doc(tokens, text, segment[0].start)
-        if in_header and first in HEADER_KEYWORDS and not (first in ("open", "set_option") and segment[-1].text == "in"):
+        if in_header and first in HEADER_KEYWORDS and _skip_modifiers(segment) == len(segment):
             _track_namespace(segment, namespaces)
             continue
         if in_header:

@@ -8,7 +8,7 @@ smuggle in other commands: anything outside the proof of the named theorem is dr
 
 from __future__ import annotations
 
-from prover.lean.guard import scan_forbidden
+from prover.lean.guard import DEFAULT_IMPORT_ROOTS, scan_forbidden
 from prover.lean.normalize import extract_code, normalize_syntax
 from prover.lean.text import parse_file
 from prover.types import Frozen, Goal
@@ -27,7 +27,10 @@ def _clean(llm_text: str, *, allow_native_decide: bool) -> str | Rejected:
     if not code or not code.strip():
         return Rejected(reason="no Lean code in the answer")
     code = normalize_syntax(code)
-    findings = scan_forbidden(code, allow_sorry=False, allow_native_decide=allow_native_decide)
+    # Imports are harmless here (only the proof is kept), but an unknown one still marks a suspicious answer.
+    findings = scan_forbidden(
+        code, allow_sorry=False, allow_native_decide=allow_native_decide, allowed_imports=DEFAULT_IMPORT_ROOTS
+    )
     if findings:
         return Rejected(reason="forbidden: " + "; ".join(_describe(f) for f in findings))
     return str(code)

@@ -30,6 +30,7 @@ from prover.search.strategies.base import (
     Proved,
     Refuted,
     SmtDecider,
+    SmtGate,
     Strategy,
     StrategyContext,
 )
@@ -107,6 +108,9 @@ class Scheduler:
         self._running: dict[asyncio.Task[Outcome], tuple[str, int]] = {}
         self._started = time.perf_counter()
         self._cancelled = 0
+        # Z3 runs on its own thread, bounded by its timeout plus a grace for start-up and translation.
+        smt_timeout = services.settings.smt.timeout_s * 4 + 5
+        self._smt = SmtGate(services.smt, timeout_s=smt_timeout) if services.smt is not None else None
 
     # ------------------------------------------------------------------------------------- driver
     async def run(self, root: Goal) -> SearchReport:
@@ -135,6 +139,8 @@ class Scheduler:
                     break
         finally:
             await self._cancel_all()
+            if self._smt is not None:
+                self._smt.close()
         if not self.tree.status(root_node).terminal and not stopped:
             stopped = "nothing left to try"
         return SearchReport(
@@ -166,7 +172,7 @@ class Scheduler:
                 lean=self.services.lean,
                 budget=self._node_budget(node),
                 models=self.services.models,
-                smt=self.services.smt,
+                smt=self._smt,
                 retriever=self.services.retriever,
                 search_started=self._started,
             )
@@ -177,6 +183,8 @@ class Scheduler:
             self._running[task] = (node, index)
 
     def _node_budget(self, node: str) -> SearchBudget:
+        if node == self.tree.root:
+            return self.budget  # the root's share is the whole problem's budget
         budget = self._node_budgets.get(node)
         if budget is None:
             budget = self.budget.child(self.node_fraction, name=f"goal {self.tree.goal(node).name}")
@@ -216,7 +224,7 @@ class Scheduler:
                 lean=self.services.lean,
                 budget=self._node_budget(node),
                 models=self.services.models,
-                smt=self.services.smt,
+                smt=self._smt,
                 retriever=self.services.retriever,
             )
             for index, strategy in enumerate(self.strategies):

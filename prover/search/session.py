@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from prover.lean.factory import open_backend
 from prover.llm.base import ProofModel, Role
 from prover.search.events import ProgressCallback, ignore_progress
 from prover.search.lemma_cache import LemmaCache
 from prover.search.prove_file import ProveSession, ProvingBackend
-from prover.search.strategies.base import SmtDecider
 from prover.settings import Settings
+from retrieval.base import Retriever
+
+if TYPE_CHECKING:
+    from prover.smt.engine import SmtEngine
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +47,22 @@ def _models(settings: Settings) -> dict[Role, ProofModel | None]:
     }
 
 
-def _smt(settings: Settings) -> SmtDecider | None:
+def _smt(settings: Settings) -> SmtEngine | None:
     if not settings.smt.enabled:
         return None
-    from prover.smt import SmtEngine  # type: ignore[attr-defined]
+    from prover.smt.engine import SmtEngine
 
-    engine: SmtDecider = SmtEngine(settings.smt)
-    return engine
+    return SmtEngine(settings.smt)
+
+
+def _retriever(settings: Settings) -> Retriever | None:
+    """The premise retriever when an index was built (``prover index build``); otherwise none."""
+    if not settings.index_dir().is_dir():
+        log.info("no premise index in %s: proving without retrieved premises", settings.index_dir())
+        return None
+    from retrieval.retrievers import open_retriever
+
+    return open_retriever(settings)
 
 
 @asynccontextmanager
@@ -68,12 +81,14 @@ async def open_session(
         if settings.search.lemma_cache
         else None
     )
+    smt = _smt(settings)
     try:
         yield ProveSession(
             settings=settings,
             backend=lean,
             models=models,
-            smt=_smt(settings),
+            smt=smt,
+            retriever=_retriever(settings) if use_llm else None,
             lemma_cache=lemma_cache,
             on_event=on_event,
         )
@@ -82,5 +97,7 @@ async def open_session(
             if model is not None:
                 await model.close()
         await lean.close()
+        if smt is not None:
+            smt.close()
         if lemma_cache is not None:
             lemma_cache.close()

@@ -197,7 +197,9 @@ def query_from_goal(goal_text: str) -> Query:
 
 
 def query_from_declaration(declaration: Declaration) -> Query:
-    entries = [(b.names, b.type_text) for b in declaration.binders if not b.instance]
+    # An instance binder (``[Fact p.Prime]``) can constrain the variables: keep it as a hypothesis, which
+    # drops it (and so forbids a refutation) unless it elaborates.
+    entries = [(b.names or (f"inst{i}✝",), b.type_text) for i, b in enumerate(declaration.binders)]
     return build_query(entries, declaration.type_text, goal_mode=False)
 
 

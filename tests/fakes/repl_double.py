@@ -54,7 +54,6 @@ import re
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -241,15 +240,23 @@ def _position(text: str, offset: int) -> dict[str, int]:
     return {"line": line, "column": column}
 
 
-@dataclass
 class ScriptedLean:
-    profile: str = "head"
-    rules: list[dict[str, Any]] = field(default_factory=list)
-    default_goal: str = "⊢ True"
-    default_tactic: dict[str, Any] = field(default_factory=lambda: {"goals": []})
-    envs: int = 0
-    proof_states: dict[int, list[str]] = field(default_factory=dict)
-    next_proof_state: int = 0
+    """The generative REPL: id counters, stored proof states, rules. (No dataclasses: start-up time counts.)"""
+
+    def __init__(
+        self,
+        profile: str = "head",
+        rules: list[dict[str, Any]] | None = None,
+        default_goal: str = "⊢ True",
+        default_tactic: dict[str, Any] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.rules = rules or []
+        self.default_goal = default_goal
+        self.default_tactic = default_tactic if default_tactic is not None else {"goals": []}
+        self.envs = 0
+        self.proof_states: dict[int, list[str]] = {}
+        self.next_proof_state = 0
 
     def sorry_text(self) -> str:
         return "declaration uses `sorry`" if self.profile == "head" else "declaration uses 'sorry'"
@@ -416,12 +423,10 @@ class ScriptedLean:
 
 
 # ------------------------------------------------------------------------------------ main loop
-def _log(path: str | None, request: Any) -> None:
-    if not path:
-        return
-    line = json.dumps({"pid": os.getpid(), "request": request}, ensure_ascii=False) + "\n"
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(line)
+def _log(handle: Any, request: Any) -> None:
+    if handle is not None:  # one append per line: concurrent doubles may share the log
+        handle.write(json.dumps({"pid": os.getpid(), "request": request}, ensure_ascii=False) + "\n")
+        handle.flush()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -461,6 +466,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.profile:
         scripted.profile = args.profile
 
+    log = open(args.log, "a", encoding="utf-8") if args.log else None  # noqa: SIM115 - lives as long as the process
     imported = False
     fault_seen = 0
     served = 0
@@ -476,7 +482,7 @@ def main(argv: list[str] | None = None) -> None:
             die_uncaught(f"Could not parse JSON:\n{exc}")
         if not isinstance(request, dict):
             die_uncaught("Could not parse as a valid JSON command:\nexpected an object")
-        _log(args.log, request)
+        _log(log, request)
         text = request.get("cmd", "") if isinstance(request.get("cmd"), str) else ""
         if args.import_delay and not imported and re.search(r"^\s*import\s", text, re.MULTILINE):
             imported = True

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -69,6 +70,30 @@ class SmtDecider(Protocol):
     """What the search needs of ``prover.smt.SmtEngine``."""
 
     def decide_statement(self, statement: str) -> SmtResult: ...
+
+
+@dataclass
+class SmtGate:
+    """Runs the (synchronous, CPU-bound) Z3 engine off the event loop, on one dedicated thread.
+
+    The engine owns a worker process and must be used from one thread only; one thread also serialises the
+    calls of concurrent strategies.
+    """
+
+    engine: SmtDecider
+    timeout_s: float
+    _thread: ThreadPoolExecutor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smt")
+
+    async def decide_statement(self, statement: str) -> SmtResult:
+        loop = asyncio.get_running_loop()
+        work = loop.run_in_executor(self._thread, self.engine.decide_statement, statement)
+        return await asyncio.wait_for(work, timeout=self.timeout_s)
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass
@@ -136,7 +161,7 @@ class StrategyContext:
     lean: LeanPool
     budget: SearchBudget
     models: Mapping[Role, ProofModel | None]
-    smt: SmtDecider | None = None
+    smt: SmtGate | None = None
     retriever: Retriever | None = None
     search_started: float = 0.0  # perf_counter() at the start of the search (attempt timestamps)
     meter: Meter = field(default_factory=Meter)

@@ -7,7 +7,6 @@ the full lemma closes it. Stage 0: it runs before any LLM strategy on the same g
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -98,10 +97,5 @@ class SymbolicCascade:
         return Failed(reason=f"none of {len(candidates)} closing tactics worked", attempts=tuple(attempts))
 
     async def _decide(self, goal: Goal, ctx: StrategyContext) -> SmtResult:
-        smt = ctx.smt
-        assert smt is not None
-        # Z3 is CPU-bound and synchronous: run it off the event loop, bounded by its own timeout plus grace.
-        return await asyncio.wait_for(
-            asyncio.to_thread(smt.decide_statement, goal.statement),
-            timeout=ctx.settings.smt.timeout_s * 4 + 5,
-        )
+        assert ctx.smt is not None
+        return await ctx.smt.decide_statement(goal.statement)

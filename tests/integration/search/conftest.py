@@ -18,7 +18,9 @@ REJECT_ANY_PROOF = r":= by\n  (?!sorry\b)"
 class MiniF2F:
     def __init__(self, datasets_dir: Path) -> None:
         path = datasets_dir / "minif2f" / "dspplus_minif2f.jsonl"
-        self.rows = {row["name"]: row for row in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+        self.rows = {
+            row["name"]: row for row in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+        }
 
     def statement(self, name: str) -> str:
         """The formal statement without ``:= by`` (what a Goal's statement is)."""

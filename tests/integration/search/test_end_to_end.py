@@ -24,7 +24,8 @@ from prover.search.strategies.symbolic import SymbolicCascade
 from prover.search.trace import load_trace
 from prover.search.tree import Decomposition, NodeKind, NodeStatus
 from prover.settings import RoleSettings, Settings
-from prover.types import Goal, ProofStatus, SmtResult, SmtStatus
+from prover.smt.engine import SmtEngine
+from prover.types import Goal, ProofStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.repl_script import Script, requests
 from tests.integration.search.conftest import MiniF2F, accept, make_settings, rejecting
@@ -39,7 +40,9 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 
 def model(role: Role, fake: FakeOpenAI, *, n: int = 2) -> ProofModel:
-    cfg = RoleSettings(provider="openai", base_url=fake.base_url, model="fake-prover", n=n, timeout_s=10, max_retries=0)
+    cfg = RoleSettings(
+        provider="openai", base_url=fake.base_url, model="fake-prover", n=n, timeout_s=10, max_retries=0
+    )
     built = build_model(role, cfg, cache=None, budget=None, accounting=None)
     assert built is not None
     return built
@@ -87,7 +90,9 @@ async def test_goal_closed_by_the_cascade(tmp_path: Path, minif2f: MiniF2F) -> N
     assert any("#print axioms" in c for c in sent_commands(tmp_path))  # it was certified
 
 
-async def test_goal_closed_by_a_direct_proof(tmp_path: Path, minif2f: MiniF2F, fake_openai: FakeOpenAI) -> None:
+async def test_goal_closed_by_a_direct_proof(
+    tmp_path: Path, minif2f: MiniF2F, fake_openai: FakeOpenAI
+) -> None:
     name = "mathd_algebra_141"
     proof = "nlinarith [sq_nonneg (a + b), sq_nonneg (a - b)]"
     answer = f"Plan: expand.\n```lean4\n{minif2f.statement(name)} := by\n  {proof}\n```"
@@ -96,12 +101,18 @@ async def test_goal_closed_by_a_direct_proof(tmp_path: Path, minif2f: MiniF2F, f
     script.default_tactic = {"error": "no progress"}
     settings = make_settings(tmp_path, direct_samples=2)
     report = await run(
-        tmp_path, script, minif2f.file(name), settings=settings, models={Role.prover: model(Role.prover, fake_openai), Role.step: None}
+        tmp_path,
+        script,
+        minif2f.file(name),
+        settings=settings,
+        models={Role.prover: model(Role.prover, fake_openai), Role.step: None},
     )
     assert report.theorems[0].result.status is ProofStatus.proved, report.theorems[0].result.reason
     assert proof in report.text
     assert report.theorems[0].result.llm_calls == 1
-    direct = [n for n in report.theorems[0].trace.nodes if n.attempt and n.attempt.attempt.strategy == "direct"]
+    direct = [
+        n for n in report.theorems[0].trace.nodes if n.attempt and n.attempt.attempt.strategy == "direct"
+    ]
     assert direct and direct[-1].status is NodeStatus.proved
 
 
@@ -131,7 +142,9 @@ def test_budget_exhaustion_gives_not_proved_with_a_trace(tmp_path: Path, minif2f
     script = rejecting(Script(default_tactic={"error": "tactic failed"}))
     settings = make_settings(tmp_path, max_lean_checks=3)
     backend = ReplBackend(settings.lean, command=script.command(tmp_path))
-    outcome = prove_path(settings, tmp_path / "p.lean", use_llm=False, trace_dir=tmp_path / "traces", backend=backend)
+    outcome = prove_path(
+        settings, tmp_path / "p.lean", use_llm=False, trace_dir=tmp_path / "traces", backend=backend
+    )
     result = outcome.report.theorems[0].result
     assert result.status is ProofStatus.not_proved
     assert "budget exhausted: lean_checks" in result.reason
@@ -155,22 +168,19 @@ class SplitInTwo:
 
     async def run(self, goal: Goal, ctx: StrategyContext) -> Outcome:
         subgoals = (
-            Goal(name="h_true", statement="theorem h_true : (120 : ℝ) / 100 * 30 = 36", header=goal.header, depth=1),
-            Goal(name="h_false", statement=f"theorem h_false : {self.false_part}", header=goal.header, depth=1),
+            Goal(
+                name="h_true",
+                statement="theorem h_true : (120 : ℝ) / 100 * 30 = 36",
+                header=goal.header,
+                depth=1,
+            ),
+            Goal(
+                name="h_false", statement=f"theorem h_false : {self.false_part}", header=goal.header, depth=1
+            ),
         )
-        return Decomposed(decomposition=Decomposition(strategy=self.name, subgoals=subgoals, main_proof="by simp_all"))
-
-
-@dataclass
-class RefutingZ3:
-    """Stands in for the Z3 engine: refutes statements containing ``false_part``."""
-
-    false_part: str
-
-    def decide_statement(self, statement: str) -> SmtResult:
-        if self.false_part in statement:
-            return SmtResult(status=SmtStatus.refuted, model={"x": "0"})
-        return SmtResult(status=SmtStatus.unknown, reason="not arithmetic enough")
+        return Decomposed(
+            decomposition=Decomposition(strategy=self.name, subgoals=subgoals, main_proof="by simp_all")
+        )
 
 
 async def test_refuted_subgoal_is_pruned_without_any_llm_call(
@@ -179,16 +189,18 @@ async def test_refuted_subgoal_is_pruned_without_any_llm_call(
     name = "mathd_algebra_10"
     false_part = "(130 : ℝ) / 100 * 20 = 27"
     script = rejecting(Script(default_tactic={"error": "tactic failed"}))
-    strategies = [SymbolicCascade(), SplitInTwo(false_part)]
-    report = await run(
-        tmp_path,
-        script,
-        minif2f.file(name),
-        settings=make_settings(tmp_path, smt=True),
-        models={Role.prover: model(Role.prover, fake_openai), Role.step: None},
-        strategies=[*strategies, DirectProof(samples=1)],
-        smt=RefutingZ3(false_part),
-    )
+    strategies = [SymbolicCascade(), SplitInTwo(false_part), DirectProof(samples=1)]
+    settings = make_settings(tmp_path, smt=True)
+    with SmtEngine(settings.smt) as z3:  # the real engine: the closed subgoal evaluates to false
+        report = await run(
+            tmp_path,
+            script,
+            minif2f.file(name),
+            settings=settings,
+            models={Role.prover: model(Role.prover, fake_openai), Role.step: None},
+            strategies=strategies,
+            smt=z3,
+        )
     trace = report.theorems[0].trace
     by_name = {n.name: n for n in trace.nodes if n.kind is NodeKind.goal}
     assert by_name["h_false"].status is NodeStatus.refuted
@@ -198,10 +210,13 @@ async def test_refuted_subgoal_is_pruned_without_any_llm_call(
     prompts = [json.dumps(r.body) for r in fake_openai.requests]
     assert not any("h_false" in p or "27" in p for p in prompts)  # only the root ever reached the model
     assert not any("h_false" in c for c in sent_commands(tmp_path))  # nor Lean: Z3 refuted it first
+    assert "Z3" in by_name["h_false"].reason
     assert report.theorems[0].result.status is ProofStatus.not_proved
 
 
-async def test_tactic_mode_success_that_fails_certification_is_not_proved(tmp_path: Path, minif2f: MiniF2F) -> None:
+async def test_tactic_mode_success_that_fails_certification_is_not_proved(
+    tmp_path: Path, minif2f: MiniF2F
+) -> None:
     name = "mathd_numbertheory_3"
     script = Script(default_tactic={"error": "tactic failed"})
     script.on_tactic(r"^norm_num$", goals=[])  # tactic mode says: no goals left
@@ -217,11 +232,13 @@ async def test_tactic_mode_success_that_fails_certification_is_not_proved(tmp_pa
     assert report.theorems[0].trace.certification
 
 
-async def test_llm_answer_with_eval_never_reaches_lean(tmp_path: Path, minif2f: MiniF2F, fake_openai: FakeOpenAI) -> None:
+async def test_llm_answer_with_eval_never_reaches_lean(
+    tmp_path: Path, minif2f: MiniF2F, fake_openai: FakeOpenAI
+) -> None:
     name = "mathd_algebra_478"
     answers = [
-        f"```lean4\n{minif2f.statement(name)} := by\n  norm_num\n#eval IO.println \"pwned\"\n```",
-        f"```lean4\n#eval IO.println \"pwned\"\n{minif2f.statement(name)} := by\n  linarith\n```",
+        f'```lean4\n{minif2f.statement(name)} := by\n  norm_num\n#eval IO.println "pwned"\n```',
+        f'```lean4\n#eval IO.println "pwned"\n{minif2f.statement(name)} := by\n  linarith\n```',
     ]
     fake_openai.script(r"Complete the following Lean 4 code", answers)
     script = rejecting(Script(default_tactic={"error": "tactic failed"}))

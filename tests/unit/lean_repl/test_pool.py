@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from prover.errors import BackendError, LeanUnavailable, StaleStateError
 from prover.lean.backend import LeanBackend
-from prover.lean.process import ReplProcess
+from prover.lean.process import ADDRESS_SPACE_FACTOR, ReplProcess
 from prover.lean.repl import ReplBackend
 from prover.lean.sync import SyncLean
 from prover.settings import LeanSettings
@@ -166,7 +167,7 @@ async def test_missing_repl_raises_lean_unavailable(tmp_path: Path) -> None:
         await backend.check("theorem a : True := trivial")
     await backend.close()
     unbuilt = ReplBackend(LeanSettings(workers=1, project_dir=tmp_path))
-    with pytest.raises(LeanUnavailable, match="lake|REPL binary"):
+    with pytest.raises(LeanUnavailable, match=r"lake|REPL binary"):
         await unbuilt.check("theorem a : True := trivial")
 
 
@@ -182,3 +183,15 @@ def test_sync_facade_runs_checks_on_its_own_loop(tmp_path: Path, no_leftover_chi
         assert lean.check("theorem a : True := trivial").verdict is Verdict.valid
         results = lean.check_many(["theorem b : True := by sorry", "theorem c : True := trivial"])
         assert [r.verdict for r in results] == [Verdict.sorry, Verdict.valid]
+
+
+async def test_children_run_under_an_address_space_limit(tmp_path: Path) -> None:
+    backend = _backend(Script(), tmp_path, workers=1, memory_limit_mb=512)
+    try:
+        await backend.check("theorem a : True := trivial")
+        pid = json.loads((tmp_path / "requests.jsonl").read_text().splitlines()[0])["pid"]
+        limits = Path(f"/proc/{pid}/limits").read_text()
+    finally:
+        await backend.close()
+    line = next(row for row in limits.splitlines() if row.startswith("Max address space"))
+    assert int(line.split()[3]) == 512 * ADDRESS_SPACE_FACTOR * 1024 * 1024

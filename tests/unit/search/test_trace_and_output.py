@@ -57,7 +57,9 @@ def test_assembly_refuses_an_unproved_goal() -> None:
 
 def trace_of(tree: SearchTree, root: str) -> Trace:
     nodes, edges = nodes_of(tree)
-    return Trace(theorem="main", status=ProofStatus.proved, root=root, nodes=nodes, edges=edges, final_proof="x")
+    return Trace(
+        theorem="main", status=ProofStatus.proved, root=root, nodes=nodes, edges=edges, final_proof="x"
+    )
 
 
 def test_trace_round_trips_and_renders(tmp_path: Path) -> None:
