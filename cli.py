@@ -222,8 +222,6 @@ def search(
     for rank, hit in enumerate(hits, start=1):
         table.add_row(str(rank), f"{hit.score:.4f}", escape(hit.premise.name), escape(hit.premise.signature))
     _console().print(table)
-    if not hits:
-        raise typer.Exit(1)
 
 
 @index_app.command("build")
