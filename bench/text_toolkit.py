@@ -55,8 +55,10 @@ def main() -> None:
         ("normalize_syntax", lambda: [normalize_syntax(t) for t in texts]),
     ]
     chars = sum(len(t) for t in texts)
-    print(f"{len(texts)} published proofs, {chars / 1e6:.2f} M characters, {sum(len(s.holes) for s in sketches)} "
-          f"holes; {args.repeats} repeats")  # fmt: skip
+    print(
+        f"{len(texts)} published proofs, {chars / 1e6:.2f} M characters, {sum(len(s.holes) for s in sketches)} "
+        f"holes; {args.repeats} repeats"
+    )
     print(f"{'stage':<18}{'median s':>10}{'min s':>9}{'max s':>9}{'µs/proof':>10}{'× parse':>9}")
     parse_median = None
     for name, work in stages:
@@ -65,8 +67,10 @@ def main() -> None:
         if name == "parse_file":
             parse_median = median
         ratio = f"{median / parse_median:.2f}" if parse_median else "-"
-        print(f"{name:<18}{median:>10.3f}{min(samples):>9.3f}{max(samples):>9.3f}"
-              f"{median / len(texts) * 1e6:>10.0f}{ratio:>9}")  # fmt: skip
+        print(
+            f"{name:<18}{median:>10.3f}{min(samples):>9.3f}{max(samples):>9.3f}"
+            f"{median / len(texts) * 1e6:>10.0f}{ratio:>9}"
+        )
 
 
 if __name__ == "__main__":

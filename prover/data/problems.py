@@ -47,7 +47,9 @@ def _split_header(text: str) -> tuple[str, str]:
 def problem_from_row(row: dict[str, Any], *, source: str, where: str) -> Problem:
     """One dataset row as a Problem; InputError naming ``where`` when no known schema fits."""
     split = _optional(row, "split")
-    informal = _optional(row, "informal_statement") or _optional(row, "natural") or _optional(row, "nl_statement")
+    informal = (
+        _optional(row, "informal_statement") or _optional(row, "natural") or _optional(row, "nl_statement")
+    )
     informal_proof = _optional(row, "informal_proof") or _optional(row, "nl_proof")
     if "formal_statement" in row:
         statement = _text(row, "formal_statement", where)
@@ -71,7 +73,9 @@ def problem_from_row(row: dict[str, Any], *, source: str, where: str) -> Problem
         name = _text(row, "name", where)
         informal = informal or _optional(row, "informal_stmt")
     elif "proof" in row:
-        raise InputError("this is a file of proofs, not of statements (use load_published_proofs)", where=where)
+        raise InputError(
+            "this is a file of proofs, not of statements (use load_published_proofs)", where=where
+        )
     else:
         raise InputError(f"no known dataset schema fits the fields {sorted(row)}", where=where)
     return Problem(

@@ -16,7 +16,6 @@ import re
 from prover.errors import LeanSourceError
 from prover.types import Frozen
 
-_INACCESSIBLE = re.compile(r"(?<![\w.'])([^\s:()\[\]{}⟨⟩,]*?)✝([⁰¹²³⁴⁵⁶⁷⁸⁹]*)")
 _NAME_CHAR = re.compile(r"[\w'!?₀-₉ₐ-ₜᵢ-ᵪⱼ.]")
 
 
@@ -47,8 +46,7 @@ def _split_top_colon(entry: str, marker: str) -> tuple[str, str] | None:
         elif c in ")]}⟩⦄":
             depth -= 1
         elif depth == 0 and entry.startswith(marker, i):
-            if marker == " : " or not entry.startswith(" :=", i - 1):
-                return entry[:i], entry[i + len(marker) :]
+            return entry[:i], entry[i + len(marker) :]
         i += 1
     return None
 
@@ -60,7 +58,9 @@ def _hypothesis(entry: str) -> Hypothesis:
     names, rest = parts
     value_parts = _split_top_colon(rest, " := ")
     type_text, value = (value_parts[0], value_parts[1]) if value_parts is not None else (rest, None)
-    return Hypothesis(names=tuple(names.split()), type=type_text.strip(), value=value.strip() if value else None)
+    return Hypothesis(
+        names=tuple(names.split()), type=type_text.strip(), value=value.strip() if value else None
+    )
 
 
 def parse_goals(text: str) -> tuple[PrintedGoal, ...]:

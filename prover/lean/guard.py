@@ -58,7 +58,7 @@ with warnings.catch_warnings():
     class Finding(Frozen):
         pos: Pos
         end_pos: Pos
-        construct: Construct
+        construct: Construct  # type: ignore[assignment]  # shadows the deprecated BaseModel.construct
         message: str
 
 
@@ -80,7 +80,9 @@ class GuardReport(Frozen):
 
 # ------------------------------------------------------------------------------------- forbidden scan
 def _finding(index: LineIndex, token: Token, construct: Construct, message: str) -> Finding:
-    return Finding(pos=index.pos(token.start), end_pos=index.pos(token.end), construct=construct, message=message)
+    return Finding(
+        pos=index.pos(token.start), end_pos=index.pos(token.end), construct=construct, message=message
+    )
 
 
 def _import_allowed(module: str, roots: Sequence[str]) -> bool:
@@ -89,7 +91,9 @@ def _import_allowed(module: str, roots: Sequence[str]) -> bool:
 
 def _is_aesop_phase(previous: str, following: Token | None) -> bool:
     """``unsafe`` as an Aesop rule phase (``add_aesop_rules unsafe 90% …``, ``aesop (add unsafe …)``)."""
-    return previous in ("add_aesop_rules", "add", ",") or (following is not None and following.kind is TokenKind.number)
+    return previous in ("add_aesop_rules", "add", ",") or (
+        following is not None and following.kind is TokenKind.number
+    )
 
 
 def scan_forbidden(
@@ -100,54 +104,92 @@ def scan_forbidden(
     allowed_imports: Sequence[str] = (),
 ) -> tuple[Finding, ...]:
     """Every forbidden construct in ``text``, in order. ``allowed_imports`` are module roots (``Mathlib``)."""
+    return _scan(text, tokenize(text), allow_sorry, allow_native_decide, allowed_imports)
+
+
+class _ScanPolicy(Frozen):
+    allow_sorry: bool
+    allow_native_decide: bool
+    allowed_imports: tuple[str, ...]
+
+
+def _classify(
+    code: Sequence[Token], i: int, depth: int, policy: _ScanPolicy
+) -> tuple[Construct, str, int] | None:
+    """What is forbidden about ``code[i]``, if anything: (construct, message, index of the token to report)."""
+    token = code[i]
+    word = token.text
+    previous = code[i - 1].text if i > 0 else ""
+    following = code[i + 1] if i + 1 < len(code) else None
+    if token.kind is TokenKind.symbol:
+        if word.startswith("#eval"):
+            return Construct.eval, f"`{word}` runs code", i
+        if word == "#exit":
+            return Construct.exit, "`#exit` stops checking the rest of the file", i
+        return None
+    if token.kind is not TokenKind.ident:
+        return None
+    native = word == "native_decide" or (
+        word == "decide"
+        and following is not None
+        and following.text == "+"
+        and i + 2 < len(code)
+        and code[i + 2].text == "native"
+    )
+    if word in ("sorry", "admit"):
+        return None if policy.allow_sorry else (Construct.sorry, f"`{word}` leaves the proof unfinished", i)
+    if native:
+        message = f"`{word}` trusts the compiler (allow it with --allow native_decide)"
+        return None if policy.allow_native_decide else (Construct.native_decide, message, i)
+    if word == "axiom":
+        return Construct.axiom, "declares a new axiom", i
+    if word in _RUN_COMMANDS:
+        return Construct.run_command, f"`{word}` runs arbitrary code", i
+    if word == "unsafe" and not _is_aesop_phase(previous, following):
+        return Construct.unsafe, "`unsafe` code", i
+    if word == "implemented_by":
+        return Construct.implemented_by, "`implemented_by` swaps in other code", i
+    if word == "extern":
+        return Construct.extern, "`extern` implementation", i
+    if word == "set_option" and following is not None and following.text.startswith("debug."):
+        return Construct.debug_option, f"`set_option {following.text}` changes what is checked", i + 1
+    if word in _META_COMMANDS and depth == 0 and previous != "deriving":
+        return Construct.meta_command, f"new `{word}` declaration", i
+    if word == "import":
+        module = following.text if following is not None else ""
+        allowed = _import_allowed(module, policy.allowed_imports)
+        return None if allowed else (Construct.import_, f"`import {module}` is not allowed", i)
+    if word == "IO" or word.startswith("IO.") or word in _UNSAFE_NAMES:
+        return Construct.io, f"reference to `{word}`", i
+    if word.startswith(_META_PREFIXES):
+        return Construct.meta_api, f"reference to `{word}`", i
+    return None
+
+
+def _scan(
+    text: str,
+    tokens: Sequence[Token],
+    allow_sorry: bool,
+    allow_native_decide: bool,
+    allowed_imports: Sequence[str],
+) -> tuple[Finding, ...]:
+    policy = _ScanPolicy(
+        allow_sorry=allow_sorry,
+        allow_native_decide=allow_native_decide,
+        allowed_imports=tuple(allowed_imports),
+    )
     index = LineIndex(text)
-    code = code_tokens(text)
+    code = [t for t in tokens if not t.is_comment]
     findings: list[Finding] = []
-    depth = 0
+    depth = 0  # bracket depth: `instance` inside `attribute [instance]` declares nothing
     for i, token in enumerate(code):
-        word = token.text
-        previous = code[i - 1].text if i > 0 else ""
-        following = code[i + 1] if i + 1 < len(code) else None
-        if token.kind is TokenKind.ident:
-            if word in ("sorry", "admit") and not allow_sorry:
-                findings.append(_finding(index, token, Construct.sorry, f"`{word}` leaves the proof unfinished"))
-            elif word == "native_decide" and not allow_native_decide:
-                findings.append(_finding(index, token, Construct.native_decide,
-                                         "`native_decide` trusts the compiler (allow it with --allow native_decide)"))  # fmt: skip
-            elif word == "decide" and following is not None and following.text == "+" and i + 2 < len(code) \
-                    and code[i + 2].text == "native" and not allow_native_decide:  # fmt: skip
-                findings.append(_finding(index, token, Construct.native_decide, "`decide +native` trusts the compiler"))
-            elif word == "axiom":
-                findings.append(_finding(index, token, Construct.axiom, "declares a new axiom"))
-            elif word in _RUN_COMMANDS:
-                findings.append(_finding(index, token, Construct.run_command, f"`{word}` runs arbitrary code"))
-            elif word == "unsafe" and not _is_aesop_phase(previous, following):
-                findings.append(_finding(index, token, Construct.unsafe, "`unsafe` code"))
-            elif word == "implemented_by":
-                findings.append(_finding(index, token, Construct.implemented_by, "`implemented_by` replaces code"))
-            elif word == "extern":
-                findings.append(_finding(index, token, Construct.extern, "`extern` implementation"))
-            elif word == "set_option" and following is not None and following.text.startswith("debug."):
-                findings.append(_finding(index, following, Construct.debug_option,
-                                         f"`set_option {following.text}` changes the kernel's checks"))  # fmt: skip
-            elif word in _META_COMMANDS and depth == 0 and previous not in ("deriving",):
-                findings.append(_finding(index, token, Construct.meta_command, f"new `{word}` declaration"))
-            elif word == "import":
-                module = following.text if following is not None else ""
-                if not _import_allowed(module, allowed_imports):
-                    findings.append(_finding(index, token, Construct.import_, f"`import {module}` is not allowed"))
-            elif word == "IO" or word.startswith("IO.") or word in _UNSAFE_NAMES:
-                findings.append(_finding(index, token, Construct.io, f"reference to `{word}`"))
-            elif word.startswith(_META_PREFIXES):
-                findings.append(_finding(index, token, Construct.meta_api, f"reference to `{word}`"))
-        elif token.kind is TokenKind.symbol and word.startswith("#"):
-            if word.startswith("#eval"):
-                findings.append(_finding(index, token, Construct.eval, f"`{word}` runs code"))
-            elif word == "#exit":
-                findings.append(_finding(index, token, Construct.exit, "`#exit` stops checking the rest"))
-        if word in OPENERS:
+        found = _classify(code, i, depth, policy)
+        if found is not None:
+            construct, message, at = found
+            findings.append(_finding(index, code[at], construct, message))
+        if token.text in OPENERS:
             depth += 1
-        elif word in CLOSERS:
+        elif token.text in CLOSERS:
             depth = max(0, depth - 1)
     return tuple(findings)
 
@@ -223,7 +265,8 @@ def check_statement(original: str, final: str, name: str) -> StatementCheck:
 
     Raises ``LeanSourceError`` when ``original`` has no theorem called ``name``.
     """
-    return _check(_statement_of(parse_file(original), name), parse_file(original).header, parse_file(final))
+    parsed = parse_file(original)
+    return _check(_statement_of(parsed, name), parsed.header, parse_file(final))
 
 
 def _check(expected: Declaration, original_header: str, final: LeanFile) -> StatementCheck:
@@ -235,12 +278,20 @@ def _check(expected: Declaration, original_header: str, final: LeanFile) -> Stat
             return StatementCheck(name=name, ok=False, reason="the theorem is commented out", pos=where)
         loose = [d for d in final.declarations if d.name == expected.name]
         if loose:
-            return StatementCheck(name=name, ok=False, pos=loose[0].keyword_span.start,
-                                  reason=f"declared in namespace `{loose[0].namespace}`, not `{expected.namespace}`")  # fmt: skip
+            return StatementCheck(
+                name=name,
+                ok=False,
+                pos=loose[0].keyword_span.start,
+                reason=f"declared in namespace `{loose[0].namespace}`, not `{expected.namespace}`",
+            )
         return StatementCheck(name=name, ok=False, reason="the theorem is missing")
     if len(candidates) > 1:
-        return StatementCheck(name=name, ok=False, reason=f"declared {len(candidates)} times",
-                              pos=candidates[1].keyword_span.start)  # fmt: skip
+        return StatementCheck(
+            name=name,
+            ok=False,
+            reason=f"declared {len(candidates)} times",
+            pos=candidates[1].keyword_span.start,
+        )
     actual = candidates[0]
     where = actual.keyword_span.start
     if (expected.kind == "example") != (actual.kind == "example") or actual.kind not in ("theorem", "lemma"):
@@ -253,10 +304,16 @@ def _check(expected: Declaration, original_header: str, final: LeanFile) -> Stat
         if wanted_tokens != got_tokens:
             span = actual.binders_span if part == "binders" else actual.type_span
             pos = span.start if span is not None else where
-            return StatementCheck(name=name, ok=False, pos=pos,
-                                  reason=f"{part} differ ({_first_difference(wanted_tokens, got_tokens)})")  # fmt: skip
+            return StatementCheck(
+                name=name,
+                ok=False,
+                pos=pos,
+                reason=f"{part} differ ({_first_difference(wanted_tokens, got_tokens)})",
+            )
     if _in_clause_prefixes(expected.modifiers) != _in_clause_prefixes(actual.modifiers):
-        return StatementCheck(name=name, ok=False, reason="different `open … in` / `set_option … in` prefix", pos=where)
+        return StatementCheck(
+            name=name, ok=False, reason="different `open … in` / `set_option … in` prefix", pos=where
+        )
     used = {t.text for t in code_tokens(f"{expected.binders} {expected.type}") if t.kind is TokenKind.ident}
     used -= _bound_names(expected.binders)
     used_last = {u.rsplit(".", 1)[-1] for u in used}
@@ -264,18 +321,34 @@ def _check(expected: Declaration, original_header: str, final: LeanFile) -> Stat
         if declaration is actual:
             continue
         if declaration.kind == "axiom":
-            return StatementCheck(name=name, ok=False, reason=f"declares axiom `{declaration.full_name}`",
-                                  pos=declaration.keyword_span.start)  # fmt: skip
-        if declaration.name and (declaration.full_name in used or declaration.name.rsplit(".", 1)[-1] in used_last):
-            return StatementCheck(name=name, ok=False, pos=declaration.keyword_span.start,
-                                  reason=f"redefines `{declaration.full_name}`, which the statement uses")  # fmt: skip
+            return StatementCheck(
+                name=name,
+                ok=False,
+                reason=f"declares axiom `{declaration.full_name}`",
+                pos=declaration.keyword_span.start,
+            )
+        if declaration.name and (
+            declaration.full_name in used or declaration.name.rsplit(".", 1)[-1] in used_last
+        ):
+            return StatementCheck(
+                name=name,
+                ok=False,
+                pos=declaration.keyword_span.start,
+                reason=f"redefines `{declaration.full_name}`, which the statement uses",
+            )
     original_context = _token_texts(original_header)
     for command in final.commands:
         if command.span.start_offset > actual.span.start_offset:
             continue
-        if command.keyword in ("variable", "include") and not _contains(original_context, _token_texts(command.text)):
-            return StatementCheck(name=name, ok=False, reason=f"adds `{command.keyword}` before the theorem",
-                                  pos=command.span.start)  # fmt: skip
+        if command.keyword in ("variable", "include") and not _contains(
+            original_context, _token_texts(command.text)
+        ):
+            return StatementCheck(
+                name=name,
+                ok=False,
+                reason=f"adds `{command.keyword}` before the theorem",
+                pos=command.span.start,
+            )
     header_tokens = _token_texts(final.header)
     for i, word in enumerate(header_tokens):
         if word in ("variable", "include"):
@@ -292,7 +365,9 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
 
 # ------------------------------------------------------------------------------------------- whole file
 def _original_theorems(originals: str | Sequence[Problem]) -> list[tuple[Declaration, str]]:
-    sources = [originals] if isinstance(originals, str) else [p.header + p.formal_statement for p in originals]
+    sources = (
+        [originals] if isinstance(originals, str) else [p.header + p.formal_statement for p in originals]
+    )
     found: list[tuple[Declaration, str]] = []
     for source in sources:
         parsed = parse_file(source)
@@ -317,12 +392,8 @@ def guard_file(
     the final text adds are allowed and scanned like the rest. Raises ``LeanSourceError`` when an original
     holds no theorem.
     """
-    final = parse_file(final_text)
+    tokens = tokenize(final_text)
+    final = parse_file(final_text, tokens=tokens)
     checks = tuple(_check(theorem, header, final) for theorem, header in _original_theorems(originals))
-    findings = scan_forbidden(
-        final_text,
-        allow_sorry=allow_sorry,
-        allow_native_decide=allow_native_decide,
-        allowed_imports=allowed_imports,
-    )
+    findings = _scan(final_text, tokens, allow_sorry, allow_native_decide, allowed_imports)
     return GuardReport(findings=findings, statements=checks)

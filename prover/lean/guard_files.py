@@ -60,7 +60,9 @@ def guard_path(
     if original_path.suffix == ".jsonl":
         originals = relevant_problems(final_text, load_problems(original_path))
         if not originals:
-            missing = StatementCheck(name=final_path.name, ok=False, reason=f"declares no theorem of {original_path}")
+            missing = StatementCheck(
+                name=final_path.name, ok=False, reason=f"declares no theorem of {original_path}"
+            )
             return GuardReport(statements=(missing,))
     else:
         originals = read_lean(original_path)

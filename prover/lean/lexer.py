@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import NamedTuple
 
 
-
 class TokenKind(StrEnum):
     ident = "ident"
     number = "number"
@@ -49,181 +48,123 @@ class Token(NamedTuple):
 # also how Lean splits characters that start no token of its table.
 _SYMBOLS = sorted(
     {
-        ":=", "::", "=>", "->", "<-", "<->", "<;>", "<|>", "<|", "|>.", "|>", "<=", ">=", "!=", "==", "&&", "||",
-        "++", "..", "...", "@[", "%[", "#[", "^^^", "**", "//", "/\\", "\\/", "⁻¹", "?_", "$", "<<<", ">>>",
-        "=?=", "←", "→", "↔", "∘", "×ˢ", "!!", "∑'", "∏'",
+        ":=",
+        "::",
+        "=>",
+        "->",
+        "<-",
+        "<->",
+        "<;>",
+        "<|>",
+        "<|",
+        "|>.",
+        "|>",
+        "<=",
+        ">=",
+        "!=",
+        "==",
+        "&&",
+        "||",
+        "++",
+        "..",
+        "...",
+        "@[",
+        "%[",
+        "#[",
+        "^^^",
+        "**",
+        "//",
+        "/\\",
+        "\\/",
+        "⁻¹",
+        "?_",
+        "$",
+        "<<<",
+        ">>>",
+        "=?=",
+        "←",
+        "→",
+        "↔",
+        "∘",
+        "×ˢ",
+        "!!",
+        "∑'",
+        "∏'",
     },
     key=len,
     reverse=True,
 )
-_SYMBOLS_BY_FIRST: dict[str, tuple[str, ...]] = {
-    first: tuple(s for s in _SYMBOLS if s[0] == first) for first in {s[0] for s in _SYMBOLS}
-}
-_WHITESPACE = re.compile(r"\s+")
-
-
-def _is_letter_like(c: str) -> bool:
-    """Lean's ``isLetterLike``: Greek except λ Π Σ, Coptic, polytonic Greek, the letter-like block, math letters."""
-    v = ord(c)
-    return (
-        (0x3B1 <= v <= 0x3C9 and v != 0x3BB)
-        or (0x391 <= v <= 0x3A9 and v not in (0x3A0, 0x3A3))
-        or 0x3CA <= v <= 0x3FB
-        or 0x1F00 <= v <= 0x1FFE
-        or 0x2100 <= v <= 0x214F
-        or 0x1D49C <= v <= 0x1D59F
-    )
-
-
-def _is_subscript_alnum(c: str) -> bool:
-    v = ord(c)
-    return 0x2080 <= v <= 0x2089 or 0x2090 <= v <= 0x209C or 0x1D62 <= v <= 0x1D6A or c == "ⱼ"
-
-
-def is_ident_start(c: str) -> bool:
-    return ("a" <= c <= "z") or ("A" <= c <= "Z") or c == "_" or c == "«" or _is_letter_like(c)
-
-
-def is_ident_rest(c: str) -> bool:
-    return (
-        ("a" <= c <= "z")
-        or ("A" <= c <= "Z")
-        or ("0" <= c <= "9")
-        or c in "_'!?"
-        or _is_letter_like(c)
-        or _is_subscript_alnum(c)
-    )
+_COMMENT_MARK = re.compile(r"/-|-/")
 
 
 def _block_comment_end(text: str, start: int) -> int:
     """End offset of the (nested) block comment opening at ``start``; the text's end when unterminated."""
     depth = 0
-    i = start
-    n = len(text)
-    while i < n:
-        if text.startswith("/-", i):
-            depth += 1
-            i += 2
-        elif text.startswith("-/", i):
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    return n
+    for mark in _COMMENT_MARK.finditer(text, start):
+        depth += 1 if mark.group() == "/-" else -1
+        if depth == 0:
+            return mark.end()
+    return len(text)
 
 
-def _string_end(text: str, start: int) -> int:
-    i = start + 1
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == '"':
-            return i + 1
-        i += 1
-    return n
+# Identifiers follow Lean's rules: letters, `_` and "letter-like" characters (Greek but λ Π Σ, Coptic, the
+# letter-like block with ℕ ℝ, math alphanumerics) start one; digits, `'`, `!`, `?` and subscripts may follow.
+_LETTER_LIKE = "α-κμ-ωΑ-ΟΡΤ-Ωϊ-ϻἀ-῾℀-⅏\U0001d49c-\U0001d59f"
+_IDENT_PART = rf"(?:«[^»]*»|[A-Za-z_{_LETTER_LIKE}][A-Za-z0-9_'!?{_LETTER_LIKE}₀-₉ₐ-ₜᵢ-ᵪⱼ]*)"
+_IDENT = rf"{_IDENT_PART}(?:\.{_IDENT_PART})*"  # a dot joins parts only when a part follows it
+_TOKEN = re.compile(
+    rf"""(?P<ws>\s+)
+    |(?P<line>--[^\n]*)
+    |(?P<comment>/-(?:[^-/]|-(?!/)|/(?!-))*-/)
+    |(?P<nested>/-)
+    |(?P<string>"(?:[^"\\]|\\.)*"?)
+    |(?P<ident>{_IDENT})
+    |(?P<number>0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
+    |(?P<command>\#{_IDENT})
+    |(?P<name>``?{_IDENT})
+    |(?P<char>'(?:\\[^'\n]{{1,8}}|[^'\\\n])')
+    |(?P<symbol>{"|".join(re.escape(symbol) for symbol in _SYMBOLS)}|.)""",
+    re.VERBOSE | re.DOTALL,
+)
+_KIND_OF_GROUP = {
+    "line": TokenKind.line_comment,
+    "string": TokenKind.string,
+    "ident": TokenKind.ident,
+    "number": TokenKind.number,
+    "command": TokenKind.symbol,  # #eval, #print, #exit: one command token
+    "name": TokenKind.name_literal,
+    "char": TokenKind.char,
+    "symbol": TokenKind.symbol,
+}
 
 
-def _ident_end(text: str, start: int) -> int:
-    """End of a possibly dotted identifier; a dot joins parts only when an identifier part follows it."""
-    i = start
-    n = len(text)
-    while True:
-        if i < n and text[i] == "«":
-            close = text.find("»", i + 1)
-            i = n if close < 0 else close + 1
-        else:
-            i += 1
-            while i < n and is_ident_rest(text[i]):
-                i += 1
-        if i + 1 < n and text[i] == "." and is_ident_start(text[i + 1]):
-            i += 1
-            continue
-        return i
-
-
-def _number_end(text: str, start: int) -> int:
-    n = len(text)
-    i = start
-    if text.startswith(("0x", "0X", "0b", "0B", "0o", "0O"), i):
-        i += 2
-        while i < n and (text[i].isalnum() or text[i] == "_"):
-            i += 1
-        return i
-    while i < n and text[i].isdigit() and text[i].isascii():
-        i += 1
-    if i + 1 < n and text[i] == "." and text[i + 1].isdigit() and text[i + 1].isascii():
-        i += 1
-        while i < n and text[i].isdigit() and text[i].isascii():
-            i += 1
-    if i < n and text[i] in "eE":
-        j = i + 1
-        if j < n and text[j] in "+-":
-            j += 1
-        if j < n and text[j].isdigit() and text[j].isascii():
-            i = j
-            while i < n and text[i].isdigit() and text[i].isascii():
-                i += 1
-    return i
+def _comment_kind(text: str, start: int) -> TokenKind:
+    is_doc = text.startswith(("/--", "/-!"), start) and not text.startswith("/--/", start)
+    return TokenKind.doc_comment if is_doc else TokenKind.block_comment
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
     """All tokens of ``text`` including comments; whitespace is the gaps between them."""
     tokens: list[Token] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c.isspace():
-            match = _WHITESPACE.match(text, i)
-            i = match.end() if match else i + 1
-            continue
-        start = i
-        kind: TokenKind
-        if c == "-" and text.startswith("--", i):
-            newline = text.find("\n", i)
-            i = n if newline < 0 else newline
-            kind = TokenKind.line_comment
-        elif c == "/" and text.startswith("/-", i):
-            i = _block_comment_end(text, i)
-            is_doc = text.startswith(("/--", "/-!"), start) and not text.startswith("/--/", start)
-            kind = TokenKind.doc_comment if is_doc else TokenKind.block_comment
-        elif c == '"':
-            i = _string_end(text, i)
-            kind = TokenKind.string
-        elif c == "'" and i + 2 < n and (text[i + 2] == "'" or (text[i + 1] == "\\" and "'" in text[i + 2 : i + 8])):
-            i = text.index("'", i + 2) + 1 if text[i + 1] == "\\" else i + 3
-            kind = TokenKind.char
-        elif c == "`" and i + 1 < n and (is_ident_start(text[i + 1]) or text[i + 1] == "`"):
-            j = i + 1 if text[i + 1] != "`" else i + 2
-            if j < n and is_ident_start(text[j]):
-                i = _ident_end(text, j)
-                kind = TokenKind.name_literal
-            else:
-                i += 1
-                kind = TokenKind.symbol
-        elif c == "#" and i + 1 < n and is_ident_start(text[i + 1]):
-            i = _ident_end(text, i + 1)  # #eval, #print, #exit: one command token
-            kind = TokenKind.symbol
-        elif c.isascii() and c.isdigit():
-            i = _number_end(text, i)
-            kind = TokenKind.number
-        elif is_ident_start(c):
-            i = _ident_end(text, i)
-            kind = TokenKind.ident
+    append = tokens.append
+    position = 0
+    while position < len(text):
+        # Every character starts some alternative, so the matches tile the text. A nested (or unterminated)
+        # block comment is measured by hand, and the scan restarts after it.
+        for match in _TOKEN.finditer(text, position):
+            group = match.lastgroup
+            if group == "ws":
+                continue
+            start = match.start()
+            if group == "nested":
+                end = _block_comment_end(text, start)
+                append(Token(_comment_kind(text, start), text[start:end], start, end))
+                position = end
+                break
+            kind = _comment_kind(text, start) if group == "comment" else _KIND_OF_GROUP[group or "symbol"]
+            append(Token(kind, match.group(), start, match.end()))
         else:
-            for symbol in _SYMBOLS_BY_FIRST.get(c, ()):
-                if text.startswith(symbol, i):
-                    i += len(symbol)
-                    break
-            else:
-                i += 1
-            kind = TokenKind.symbol
-        tokens.append(Token(kind=kind, text=text[start:i], start=start, end=i))
+            position = len(text)
     return tuple(tokens)
 
 

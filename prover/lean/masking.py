@@ -19,9 +19,9 @@ import hashlib
 from collections.abc import Sequence
 from enum import StrEnum
 
-from prover.lean.lexer import Token, code_tokens
+from prover.lean.lexer import Token, tokenize
 from prover.lean.tactic_blocks import BULLETS, BlockReader, Step
-from prover.lean.text import Declaration, LineIndex, parse_file
+from prover.lean.text import Declaration, LineIndex, Span, parse_file
 from prover.types import Frozen, Message, Pos, Severity
 
 
@@ -106,30 +106,25 @@ def _innermost(reader: BlockReader, body: tuple[int, int], pos: Pos) -> Step | N
 
 
 def _comment_out(text: str, index: LineIndex, step: Step) -> str:
-    first_line = index.pos(step.start).line
-    last_line = index.pos(step.end).line
+    """The lines of ``step`` with ``-- `` after each line's indentation (line count unchanged)."""
     lines = text[index.line_start(step.start) : step.end].split("\n")
-    del first_line, last_line
-    out = []
-    for line in lines:
-        stripped = line.lstrip()
-        out.append(line[: len(line) - len(stripped)] + "-- " + stripped if stripped else line)
-    return "\n".join(out)
+    return "\n".join(
+        line[: len(line) - len(line.lstrip())] + "-- " + line.lstrip() if line.strip() else line
+        for line in lines
+    )
 
 
 def _declaration_edits(
-    text: str, reader: BlockReader, declaration: Declaration, errors: list[Pos], strict: bool
-) -> tuple[list[tuple[int, int, str, MaskAction]], list[Pos]]:
+    text: str, reader: BlockReader, declaration: Declaration, proof: Span, errors: list[Pos], strict: bool
+) -> list[tuple[int, int, str, MaskAction]]:
+    """(start, end, replacement, action) edits for the errors inside one declaration's proof."""
     index, code = reader.index, reader.code
-    assert declaration.proof_span is not None
     edits: list[tuple[int, int, str, MaskAction]] = []
-    unmasked: list[Pos] = []
-    proof_start = declaration.proof_span.start_offset
+    proof_start = proof.start_offset
     if not declaration.is_tactic_proof:
-        edits.append((proof_start, declaration.proof_span.end_offset, "sorry", MaskAction.sorry_body))
-        return edits, unmasked
+        return [(proof_start, proof.end_offset, "sorry", MaskAction.sorry_body)]
     by_token = reader.token_at(proof_start)
-    stop = reader.token_at(declaration.proof_span.end_offset)
+    stop = reader.token_at(proof.end_offset)
     steps = reader.steps(by_token + 1, stop)
     needs_sorry = False
     for pos in errors:
@@ -153,18 +148,21 @@ def _declaration_edits(
         end = last.end if last is not None else code[by_token].end
         column = steps[0].column if steps else index.pos(declaration.span.start_offset).column + 2
         edits.append((end, end, "\n" + " " * column + "sorry", MaskAction.append_sorry))
-    return edits, unmasked
+    return edits
 
 
 def mask_errors(text: str, errors: Sequence[Pos | Message], *, strict: bool = False) -> MaskResult:
     """Apply one round of masking for ``errors`` (positions in ``text``; warnings are ignored)."""
     positions = _error_positions(errors)
     unsolved_at = {
-        e.pos for e in errors if isinstance(e, Message) and e.severity is Severity.error and "unsolved goals" in e.text
+        e.pos
+        for e in errors
+        if isinstance(e, Message) and e.severity is Severity.error and "unsolved goals" in e.text
     }
-    parsed = parse_file(text)
+    tokens = tokenize(text)
+    parsed = parse_file(text, tokens=tokens)
     index = LineIndex(text)
-    reader = BlockReader(text, code_tokens(text), index)
+    reader = BlockReader(text, [t for t in tokens if not t.is_comment], index)
     edits: list[tuple[int, int, str, MaskAction]] = []
     unmasked: list[Pos] = []
     for declaration in parsed.declarations:
@@ -178,9 +176,7 @@ def mask_errors(text: str, errors: Sequence[Pos | Message], *, strict: bool = Fa
         mine = [p for p in mine if p not in unsolved]
         unmasked.extend(p for p in mine if p < proof.start)
         if in_proof:
-            found, missed = _declaration_edits(text, reader, declaration, in_proof, strict)
-            edits.extend(found)
-            unmasked.extend(missed)
+            edits.extend(_declaration_edits(text, reader, declaration, proof, in_proof, strict))
     claimed = {p for d in parsed.declarations for p in positions if d.span.start <= p <= d.span.end}
     claimed |= unsolved_at
     unmasked.extend(p for p in positions if p not in claimed)
@@ -210,12 +206,15 @@ def mask_step(text: str, errors: Sequence[Pos | Message], previous: MaskResult |
     history = previous.history if previous is not None else ()
     if not positions:
         return MaskResult(text=text, done=True, reason="no errors", history=history)
-    errors_print = _fingerprint(*(f"{p.line}:{p.column}" for p in positions),
-                                *(e.text for e in errors if isinstance(e, Message)))  # fmt: skip
+    errors_print = _fingerprint(
+        *(f"{p.line}:{p.column}" for p in positions), *(e.text for e in errors if isinstance(e, Message))
+    )
     strict = previous is not None and (previous.strict or previous.last_errors == errors_print)
     round_print = _fingerprint(text, errors_print, str(strict))
     if round_print in history:
-        return MaskResult(text=text, strict=strict, done=True, reason="errors and text repeat", history=history)
+        return MaskResult(
+            text=text, strict=strict, done=True, reason="errors and text repeat", history=history
+        )
     history = (*history, round_print)
     result = mask_errors(text, errors, strict=strict)
     if result.text == text and not strict:

@@ -60,7 +60,12 @@ def _drop_repeated_headers(code: str) -> str:
     removals: list[tuple[int, int]] = []
     for i, declaration in enumerate(parsed.declarations):
         later = [d for d in parsed.declarations[i + 1 :] if d.name and d.name == declaration.name]
-        empty = declaration.proof is None or declaration.proof.strip() in ("by", "sorry", "by sorry", "by\n  sorry")
+        empty = declaration.proof is None or declaration.proof.strip() in (
+            "by",
+            "sorry",
+            "by sorry",
+            "by\n  sorry",
+        )
         if later and empty:
             removals.append((declaration.span.start_offset, later[0].span.start_offset))
     for start, end in reversed(removals):
@@ -73,7 +78,9 @@ def extract_code(llm_output: str) -> str | None:
     text = _drop_thinking(llm_output)
     blocks = _fenced_blocks(text)
     lean_blocks = [body for tag, body in blocks if tag in _LEAN_TAGS]
-    untagged = [body for tag, body in blocks if not tag and re.search(r"\b(theorem|lemma|example)\b|:= by", body)]
+    untagged = [
+        body for tag, body in blocks if not tag and re.search(r"\b(theorem|lemma|example)\b|:= by", body)
+    ]
     if lean_blocks:
         code = lean_blocks[-1]
     elif untagged:
@@ -193,7 +200,11 @@ def normalize_syntax(code: str) -> str:
     text = re.sub(r"^([ \t]*)split[ \t]*,?[ \t]*$", r"\1constructor", text, flags=re.MULTILINE)
     text = re.sub(r"^([ \t]*)\{[ \t]*([^{}\n]+?)[ \t]*\}[ \t]*,?[ \t]*$", r"\1· \2", text, flags=re.MULTILINE)
     text = _drop_trailing_commas(text)
-    text = re.sub(r"\b(cases|induction)\s+([^\n|]+?)\s+with\s+(?!\|)([\w'₀-₉ ]*\w[\w'₀-₉]*)[ \t]*$", r"\1' \2 with \3",
-                  text, flags=re.MULTILINE)  # fmt: skip
+    text = re.sub(
+        r"\b(cases|induction)\s+([^\n|]+?)\s+with\s+(?!\|)([\w'₀-₉ ]*\w[\w'₀-₉]*)[ \t]*$",
+        r"\1' \2 with \3",
+        text,
+        flags=re.MULTILINE,
+    )
     text = _restore(text, saved)
     return _missing_proof_keywords(text)

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from prover.errors import LeanSourceError
 from prover.lean.goals import goal_to_lemma, goals_to_lemmas, parse_goals
-from prover.lean.lexer import code_tokens
+from prover.lean.lexer import tokenize
 from prover.lean.masking import MaskResult, mask_errors, mask_step
 from prover.lean.tactic_blocks import BULLETS, BlockReader, Step
 from prover.lean.text import LineIndex, Span, parse_file
@@ -109,7 +109,9 @@ def _step_holes(reader: BlockReader, step: Step) -> list[tuple[HoleKind, int, in
             colon = reader.find_depth0(step.first + 1, keyword, frozenset({":"}))
             type_first = colon + 1 if colon < keyword else step.first + 1
             label = code[step.first + 1].text if colon < keyword and colon == step.first + 2 else ""
-            statement = reader.text[code[type_first].start : code[keyword - 1].end] if type_first < keyword else None
+            statement = (
+                reader.text[code[type_first].start : code[keyword - 1].end] if type_first < keyword else None
+            )
             found.append((kind, keyword + 1, step.stop, label, statement))
     elif head in ("case", "next"):
         arrow = reader.find_depth0(step.first + 1, step.stop, frozenset({"=>"}))
@@ -152,11 +154,14 @@ def _alternatives(reader: BlockReader, step: Step) -> list[tuple[HoleKind, int, 
 
 def sorrify(text: str) -> Sorrified:
     """Replace the proof of every top-level step of every tactic proof in ``text`` with ``sorry``."""
-    parsed = parse_file(text)
+    tokens = tokenize(text)
+    parsed = parse_file(text, tokens=tokens)
     index = LineIndex(text)
-    code = code_tokens(text)
+    code = [t for t in tokens if not t.is_comment]
     reader = BlockReader(text, code, index)
-    cuts: list[tuple[int, int, HoleKind, str, str | None, str]] = []  # start, end, kind, label, statement, decl
+    cuts: list[
+        tuple[int, int, HoleKind, str, str | None, str]
+    ] = []  # start, end, kind, label, statement, decl
     for declaration in parsed.declarations:
         if not declaration.is_tactic_proof or declaration.proof_span is None:
             continue
@@ -214,7 +219,9 @@ def splice(text: str, fills: Sequence[tuple[Span, str]]) -> str:
                 line=span.start.line,
             )
         if span.start_offset < previous_end:
-            raise LeanSourceError(f"holes overlap at {span.start.line}:{span.start.column}", line=span.start.line)
+            raise LeanSourceError(
+                f"holes overlap at {span.start.line}:{span.start.column}", line=span.start.line
+            )
         pieces.append(text[previous_end : span.start_offset])
         pieces.append(proof)
         previous_end = span.end_offset

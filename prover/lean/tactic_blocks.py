@@ -84,7 +84,9 @@ class BlockReader:
         return steps
 
     def _step(self, first: int, stop: int, column: int) -> Step:
-        return Step(first=first, stop=stop, start=self.code[first].start, end=self.code[stop - 1].end, column=column)
+        return Step(
+            first=first, stop=stop, start=self.code[first].start, end=self.code[stop - 1].end, column=column
+        )
 
     def find_depth0(self, first: int, stop: int, words: frozenset[str]) -> int:
         """Index of the first token in ``words`` outside brackets within ``[first, stop)``, else ``stop``."""

@@ -13,6 +13,7 @@ The header is the run of leading ``import``/``open``/``set_option``/``namespace`
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 
 from prover.lean.lexer import Token, TokenKind, tokenize
@@ -42,6 +43,9 @@ PROOF_SUFFIX_KEYWORDS = frozenset({"where", "termination_by", "decreasing_by"})
 
 
 # ------------------------------------------------------------------------------------------ positions
+_NEWLINE = re.compile("\n")
+
+
 class Span(Frozen):
     """A range of Lean text: REPL positions (1-based line, 0-based column) and the matching offsets."""
 
@@ -59,7 +63,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.line_starts = [0, *(i + 1 for i, c in enumerate(text) if c == "\n")]
+        self.line_starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
 
     def pos(self, offset: int) -> Pos:
         line = bisect.bisect_right(self.line_starts, offset) - 1
@@ -171,7 +175,9 @@ def _command_starts(text: str, code: Sequence[Token]) -> list[int]:
     for i, token in enumerate(code):
         word = token.text
         column_zero = _at_column_zero(text, token.start)
-        if column_zero and (word in COMMAND_KEYWORDS or word in LINE_COMMAND_KEYWORDS or word.startswith("#")):
+        if column_zero and (
+            word in COMMAND_KEYWORDS or word in LINE_COMMAND_KEYWORDS or word.startswith("#")
+        ):
             if word != "#[":
                 starts.append(i)
                 depth = 0
@@ -180,7 +186,13 @@ def _command_starts(text: str, code: Sequence[Token]) -> list[int]:
         elif depth == 0 and token.kind is TokenKind.ident and word in COMMAND_KEYWORDS:
             if not (word == "instance" and i > 0 and code[i - 1].text == "deriving"):
                 starts.append(i)
-        elif depth == 0 and token.kind is TokenKind.symbol and word.startswith("#") and len(word) > 1 and word[1] != "[":
+        elif (
+            depth == 0
+            and token.kind is TokenKind.symbol
+            and word.startswith("#")
+            and len(word) > 1
+            and word[1] != "["
+        ):
             starts.append(i)
         if word in OPENERS:
             depth += 1
@@ -230,7 +242,9 @@ def _skip_modifiers(code: Sequence[Token]) -> int:
     return i
 
 
-def _first_at_depth0(code: Sequence[Token], start: int, words: frozenset[str], stop: int | None = None) -> int:
+def _first_at_depth0(
+    code: Sequence[Token], start: int, words: frozenset[str], stop: int | None = None
+) -> int:
     depth = 0
     end = len(code) if stop is None else stop
     for i in range(start, end):
@@ -244,13 +258,17 @@ def _first_at_depth0(code: Sequence[Token], start: int, words: frozenset[str], s
     return end
 
 
-def _preceding_doc(tokens: Sequence[Token], text: str, offset: int) -> Token | None:
+def _preceding_doc(tokens: Sequence[Token], starts: list[int], text: str, offset: int) -> Token | None:
     """The doc comment directly before ``offset`` (only whitespace between), if any."""
-    index = bisect.bisect_left([t.start for t in tokens], offset) - 1
+    index = bisect.bisect_left(starts, offset) - 1
     if index < 0:
         return None
     token = tokens[index]
-    if token.kind is TokenKind.doc_comment and token.text.startswith("/--") and not text[token.end : offset].strip():
+    if (
+        token.kind is TokenKind.doc_comment
+        and token.text.startswith("/--")
+        and not text[token.end : offset].strip()
+    ):
         return token
     return None
 
@@ -270,7 +288,9 @@ def _declaration(
     if cursor < len(code) and kind == "instance" and code[cursor].text == "(":
         cursor = _first_at_depth0(code, cursor + 1, frozenset({")"})) + 1  # (priority := n)
     if kind != "example" and cursor < len(code) and code[cursor].kind is TokenKind.ident:
-        name_is_binder = kind == "instance" and cursor + 1 < len(code) and code[cursor + 1].text in ("(", "[", "{")
+        name_is_binder = (
+            kind == "instance" and cursor + 1 < len(code) and code[cursor + 1].text in ("(", "[", "{")
+        )
         if kind != "instance" or not name_is_binder or code[cursor].text[:1].islower():
             name = code[cursor].text
             cursor += 1
@@ -280,10 +300,11 @@ def _declaration(
     if proof_at == len(code):  # no `:=`: equations (`| pat => …`) or a `where` structure body
         signature_stop = _first_at_depth0(code, cursor, frozenset({"where", "|"}))
         colon_at = _first_at_depth0(code, cursor, frozenset({":"}), stop=signature_stop)
-    binders_start = code[cursor].start if cursor < min(colon_at, signature_stop) else keyword.end
-    binders_end = code[min(colon_at, signature_stop) - 1].end if cursor < min(colon_at, signature_stop) else keyword.end
-    if cursor >= min(colon_at, signature_stop):
-        binders_start = binders_end = code[cursor - 1].end
+    binders_stop = min(colon_at, signature_stop)
+    if cursor < binders_stop:
+        binders_span = index.span(code[cursor].start, code[binders_stop - 1].end)
+    else:
+        binders_span = index.span(code[cursor - 1].end, code[cursor - 1].end)
     type_span = None
     type_text = ""
     if colon_at < signature_stop and colon_at + 1 < signature_stop:
@@ -302,8 +323,9 @@ def _declaration(
     elif signature_stop < len(code):
         proof_span = index.span(code[signature_stop].start, end)
         proof_text = proof_span.text_of(text)
-    sorries = tuple(index.span(t.start, t.end) for t in code if t.text == "sorry" and t.kind is TokenKind.ident)
-    binders_span = index.span(binders_start, binders_end)
+    sorries = tuple(
+        index.span(t.start, t.end) for t in code if t.text == "sorry" and t.kind is TokenKind.ident
+    )
     return Declaration(
         kind=kind,
         name=name,
@@ -325,10 +347,13 @@ def _declaration(
     )
 
 
-def parse_file(text: str) -> LeanFile:
-    """Split ``text`` into header and declarations. Never raises: broken text gives what could be read."""
+def parse_file(text: str, *, tokens: Sequence[Token] | None = None) -> LeanFile:
+    """Split ``text`` into header and declarations. Never raises: broken text gives what could be read.
+
+    ``tokens`` may pass ``tokenize(text)`` when the caller has it already.
+    """
     index = LineIndex(text)
-    tokens = tokenize(text)
+    tokens = tokenize(text) if tokens is None else tokens
     code = [t for t in tokens if not t.is_comment]
     starts = _command_starts(text, code)
     if code and (not starts or starts[0] != 0):
@@ -346,6 +371,7 @@ def parse_file(text: str) -> LeanFile:
         pending = []
     if pending:
         merged.append(pending)
+    token_starts = [t.start for t in tokens]
     header_end = len(text)
     in_header = True
     namespaces: list[tuple[str, str]] = []  # (kind, name) of open namespaces/sections
@@ -353,7 +379,7 @@ def parse_file(text: str) -> LeanFile:
     commands: list[Command] = []
     for segment in merged:
         first = segment[0].text
-        doc = _preceding_doc(tokens, text, segment[0].start)
+        doc = _preceding_doc(tokens, token_starts, text, segment[0].start)
         if in_header and first in HEADER_KEYWORDS and _skip_modifiers(segment) == len(segment):
             _track_namespace(segment, namespaces)
             continue
@@ -369,13 +395,15 @@ def parse_file(text: str) -> LeanFile:
             declarations.append(declaration)
             continue
         _track_namespace(segment, namespaces)
-        commands.append(Command(keyword=first, text=text[segment[0].start : segment[-1].end],
-                                span=index.span(segment[0].start, segment[-1].end)))  # fmt: skip
+        commands.append(
+            Command(
+                keyword=first,
+                text=text[segment[0].start : segment[-1].end],
+                span=index.span(segment[0].start, segment[-1].end),
+            )
+        )
     header = text[:header_end]
-    if not header:
-        header_end_line = 0
-    else:
-        header_end_line = header.count("\n") + (0 if header.endswith("\n") else 1)
+    header_end_line = 0 if not header else header.count("\n") + (0 if header.endswith("\n") else 1)
     return LeanFile(
         text=text,
         header=header,
@@ -428,7 +456,11 @@ def expand_binders(binders: str) -> tuple[Binder, ...]:
             j += 1
         inner = tokens[i + 1 : j]
         colon = next((k for k, t in enumerate(inner) if t.text == ":"), None)
-        type_text = binders[inner[colon + 1].start : inner[-1].end] if colon is not None and colon + 1 < len(inner) else ""
+        type_text = (
+            binders[inner[colon + 1].start : inner[-1].end]
+            if colon is not None and colon + 1 < len(inner)
+            else ""
+        )
         if opener == "[" and colon is None:
             type_text = binders[inner[0].start : inner[-1].end] if inner else ""
             result.append(Binder(name="", type=type_text, bracket=opener))

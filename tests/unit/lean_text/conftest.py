@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from prover.data.minif2f import PROOF_FILES, STATEMENT_FILES, PublishedProof, load_problems, load_published_proofs
+from prover.data.minif2f import (
+    PROOF_FILES,
+    STATEMENT_FILES,
+    PublishedProof,
+    load_problems,
+    load_published_proofs,
+)
 from prover.types import Problem
 
 
@@ -17,4 +23,6 @@ def statement_variants(datasets_dir: Path) -> dict[str, list[Problem]]:
 
 @pytest.fixture(scope="session")
 def published_proofs(datasets_dir: Path) -> dict[str, list[PublishedProof]]:
-    return {stem: load_published_proofs(datasets_dir / "minif2f-proofs" / f"{stem}.jsonl") for stem in PROOF_FILES}
+    return {
+        stem: load_published_proofs(datasets_dir / "minif2f-proofs" / f"{stem}.jsonl") for stem in PROOF_FILES
+    }

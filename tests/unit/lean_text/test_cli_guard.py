@@ -11,7 +11,9 @@ NATIVE = "import Mathlib\n\ntheorem t (n : ℕ) (h : 2 < n) : 4 < n ^ 2 := by\n 
 CHANGED = "import Mathlib\n\ntheorem t (n : ℕ) (h : 3 < n) : 4 < n ^ 2 := by\n  nlinarith\n"
 
 
-def run(tmp_path: Path, final: str, *extra: str, original: str = ORIGINAL, suffix: str = ".lean") -> tuple[int, str]:
+def run(
+    tmp_path: Path, final: str, *extra: str, original: str = ORIGINAL, suffix: str = ".lean"
+) -> tuple[int, str]:
     final_path = tmp_path / "final.lean"
     final_path.write_text(final, encoding="utf-8")
     original_path = tmp_path / f"original{suffix}"
@@ -45,7 +47,11 @@ def test_changed_statement_exit_1(tmp_path: Path) -> None:
 
 def test_dataset_original(tmp_path: Path) -> None:
     rows = [
-        {"name": "t", "formal_statement": ORIGINAL.split("\n\n", 1)[1].replace("  sorry\n", ""), "header": "import Mathlib\n"},
+        {
+            "name": "t",
+            "formal_statement": ORIGINAL.split("\n\n", 1)[1].replace("  sorry\n", ""),
+            "header": "import Mathlib\n",
+        },
         {"name": "other", "formal_statement": "theorem other : True := by\n", "header": "import Mathlib\n"},
     ]
     dataset = "\n".join(json.dumps(row) for row in rows) + "\n"
@@ -59,5 +65,7 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     assert run(tmp_path, GOOD, "--allow", "everything")[0] == 2
     assert run(tmp_path, GOOD, original="{not json", suffix=".jsonl")[0] == 2
     assert run(tmp_path, GOOD, original="-- no theorem here\n")[0] == 2
-    missing = CliRunner().invoke(app, ["guard", str(tmp_path / "absent.lean"), "--original", str(tmp_path / "x")])
+    missing = CliRunner().invoke(
+        app, ["guard", str(tmp_path / "absent.lean"), "--original", str(tmp_path / "x")]
+    )
     assert missing.exit_code == 2

@@ -15,11 +15,25 @@ def write(tmp_path: Path, rows: list[object], name: str = "d.jsonl") -> Path:
 
 def test_schemas_are_detected(tmp_path: Path) -> None:
     rows = [
-        {"name": "a", "split": "test", "formal_statement": "theorem a : True := by\n", "header": "import Mathlib\n"},
+        {
+            "name": "a",
+            "split": "test",
+            "formal_statement": "theorem a : True := by\n",
+            "header": "import Mathlib\n",
+        },
         {"name": "b", "formal_statement": "import Mathlib\nopen Real\n\ntheorem b : True := by\n"},
         {"name": "c", "lean_file": "import Mathlib\n\ntheorem c : True := by sorry"},
-        {"id": "formal_1", "name": "d", "formal": "theorem formal_1 : True := by\n  sorry", "natural": "Easy."},
-        {"id": "Artin|exercise_1", "lean4_formalization": "theorem exercise_1 : True :=", "lean4_src_header": "import Mathlib\n"},
+        {
+            "id": "formal_1",
+            "name": "d",
+            "formal": "theorem formal_1 : True := by\n  sorry",
+            "natural": "Easy.",
+        },
+        {
+            "id": "Artin|exercise_1",
+            "lean4_formalization": "theorem exercise_1 : True :=",
+            "lean4_src_header": "import Mathlib\n",
+        },
         {"name": "f", "formal_stmt": "theorem f : True := by\n", "header": "import Mathlib"},
     ]
     problems = load_problems(write(tmp_path, rows))

@@ -37,10 +37,10 @@ def test_scan_reports_positions() -> None:
         ("@[implemented_by g] def f : ℕ := 1", Construct.implemented_by),
         ('@[extern "c_f"] def f : ℕ := 1', Construct.extern),
         ("set_option debug.skipKernelTC true", Construct.debug_option),
-        ("macro \"cheat\" : tactic => `(tactic| sorry)", Construct.meta_command),
-        ("syntax \"x\" : term", Construct.meta_command),
-        ("elab \"t\" : tactic => pure ()", Construct.meta_command),
-        ("notation \"ℝ\" => ℕ", Construct.meta_command),
+        ('macro "cheat" : tactic => `(tactic| sorry)', Construct.meta_command),
+        ('syntax "x" : term', Construct.meta_command),
+        ('elab "t" : tactic => pure ()', Construct.meta_command),
+        ('notation "ℝ" => ℕ', Construct.meta_command),
         ("instance : Decidable P := .isTrue sorry_free", Construct.meta_command),
         ("import Lean", Construct.import_),
         ("def f : IO Unit := pure ()", Construct.io),
@@ -61,7 +61,9 @@ def test_allowances() -> None:
 
 
 def test_aesop_phase_is_not_unsafe_code() -> None:
-    assert constructs("add_aesop_rules unsafe 90% [(by simp)]\ntheorem t : P := by aesop (add unsafe foo)") == []
+    assert (
+        constructs("add_aesop_rules unsafe 90% [(by simp)]\ntheorem t : P := by aesop (add unsafe foo)") == []
+    )
 
 
 def test_identical_statement_passes_modulo_whitespace_and_comments() -> None:
@@ -78,12 +80,24 @@ def test_identical_statement_passes_modulo_whitespace_and_comments() -> None:
         ("theorem t (x : ℝ) (h₀ : 0 ≤ x) : Real.sqrt x ≥ 0 := by positivity", "binders differ"),
         ("theorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x > 0 := by positivity", "statement differ"),
         ("theorem t2 (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := by positivity", "missing"),
-        ("-- theorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := by\ntheorem u : True := trivial", "commented out"),
+        (
+            "-- theorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := by\ntheorem u : True := trivial",
+            "commented out",
+        ),
         ("axiom a : False\ntheorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := a.elim", "axiom"),
-        ("def Real.sqrt (x : ℝ) : ℝ := 0\ntheorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := le_rfl", "redefines"),
-        ("namespace N\ntheorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := by positivity\nend N", "namespace"),
+        (
+            "def Real.sqrt (x : ℝ) : ℝ := 0\ntheorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := le_rfl",
+            "redefines",
+        ),
+        (
+            "namespace N\ntheorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := by positivity\nend N",
+            "namespace",
+        ),
         ("example (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := by positivity", "missing"),
-        ("variable (h : False)\ninclude h\ntheorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := h.elim", "adds `"),
+        (
+            "variable (h : False)\ninclude h\ntheorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := h.elim",
+            "adds `",
+        ),
         ("open Nat in\ntheorem t (x : ℝ) (h₀ : 0 < x) : Real.sqrt x ≥ 0 := by positivity", "open"),
     ],
 )
@@ -104,8 +118,12 @@ def test_original_without_the_theorem_is_bad_input() -> None:
 
 
 def test_guard_file_with_problems_and_helper_lemmas() -> None:
-    problem = Problem(name="t", header="import Mathlib\nopen Real\n", formal_statement=ORIGINAL.split("\n\n", 1)[1])
-    final = ORIGINAL.replace("  sorry", "  have := helper\n  positivity") + "\nlemma helper : True := by sorry\n"
+    problem = Problem(
+        name="t", header="import Mathlib\nopen Real\n", formal_statement=ORIGINAL.split("\n\n", 1)[1]
+    )
+    final = (
+        ORIGINAL.replace("  sorry", "  have := helper\n  positivity") + "\nlemma helper : True := by sorry\n"
+    )
     report = guard_file(final, [problem])
     assert [c.ok for c in report.statements] == [True]
     assert [f.construct for f in report.findings] == [Construct.sorry]

@@ -43,7 +43,13 @@ def test_unterminated_comment_and_string_run_to_end() -> None:
 
 
 def test_hash_commands_are_single_tokens() -> None:
-    assert [t.text for t in code_tokens("#eval 1\n#print axioms foo")] == ["#eval", "1", "#print", "axioms", "foo"]
+    assert [t.text for t in code_tokens("#eval 1\n#print axioms foo")] == [
+        "#eval",
+        "1",
+        "#print",
+        "axioms",
+        "foo",
+    ]
 
 
 def test_offsets_cover_the_text() -> None:

@@ -20,7 +20,9 @@ end
 
 
 def test_lean3_proof_becomes_lean4() -> None:
-    assert normalize_syntax(LEAN3) == """theorem foo (x : ℕ) (h : x = 2) : x + 0 = 2 := by
+    assert (
+        normalize_syntax(LEAN3)
+        == """theorem foo (x : ℕ) (h : x = 2) : x + 0 = 2 := by
   rw [h]
   rw [← h] at h2
   cases' h2 with a b
@@ -33,6 +35,7 @@ def test_lean3_proof_becomes_lean4() -> None:
   · norm_num
   exact fun y => y + 1 -- comment, with comma
 """
+    )
 
 
 def test_normalising_is_idempotent() -> None:

@@ -6,11 +6,13 @@ see them.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from prover.data.minif2f import PROOF_FILES, STATEMENT_FILES, PublishedProof
 from prover.lean.guard import Construct, guard_file, scan_forbidden
 from prover.lean.lexer import code_tokens, tokenize
+from prover.lean.normalize import normalize_syntax
 from prover.lean.sketch import HoleKind, goal_to_lemma, sorrify, splice
 from prover.lean.text import expand_binders, parse_file
 from prover.types import Problem
@@ -34,12 +36,18 @@ def test_every_statement_of_every_variant_parses(statement_variants: dict[str, l
         assert len(problems) == STATEMENT_FILES[stem], stem
         failures = []
         for problem in problems:
-            theorems = [d for d in parse_file(problem.header + problem.formal_statement).theorems if d.kind != "example"]
+            theorems = [
+                d
+                for d in parse_file(problem.header + problem.formal_statement).theorems
+                if d.kind != "example"
+            ]
             ok = len(theorems) == 1 and bool(theorems[0].type.strip())
             if ok:
                 (theorem,) = theorems
                 expected_name = problem.name if not stem.startswith("harmonic") else theorem.name
-                ok = theorem.name == expected_name and (not stem.startswith("harmonic") or theorem.name.startswith("formal_"))
+                ok = theorem.name == expected_name and (
+                    not stem.startswith("harmonic") or theorem.name.startswith("formal_")
+                )
                 rebuilt = f"{theorem.kind} {theorem.name} {theorem.binders} : {theorem.type}"
                 ok = ok and words(rebuilt) == words(theorem.signature)
                 ok = ok and all(b.name or b.bracket == "[" for b in expand_binders(theorem.binders))
@@ -55,6 +63,9 @@ def test_sorrify_then_splice_is_byte_identical(published_proofs: dict[str, list[
         assert len(proofs) == PROOF_FILES[stem]
         holes: dict[str, int] = {}
         for proof in proofs:
+            tokens = tokenize(proof.proof)  # the tokens tile the text: only whitespace lies between them
+            gaps = [proof.proof[a.end : b.start] for a, b in itertools.pairwise(tokens)]
+            assert not "".join(gaps).strip(), (stem, proof.name)
             result = sorrify(proof.proof)
             assert splice(result.text, result.fills) == proof.proof, (stem, proof.name)
             assert all(h.original_span.text_of(proof.proof) == h.original for h in result.holes)
@@ -89,7 +100,9 @@ def test_statement_guard_on_published_proofs(
         for proof in proofs:
             if proof.name not in problems:
                 continue
-            report = guard_file(proof.proof, [problems[proof.name]], allow_native_decide=True, allow_sorry=True)
+            report = guard_file(
+                proof.proof, [problems[proof.name]], allow_native_decide=True, allow_sorry=True
+            )
             if not all(check.ok for check in report.statements):
                 changed[stem].append(proof.name)
         print(f"{stem} vs {RELEASE_VARIANT[stem]}: {len(changed[stem])} changed statements {changed[stem]}")
@@ -109,7 +122,11 @@ def test_native_decide_scan(published_proofs: dict[str, list[PublishedProof]]) -
         for p in kimina
         if any(f.construct is Construct.native_decide for f in scan_forbidden(p.proof, allow_sorry=True))
     }
-    by_grep = {p.name for p in kimina if any(t.text == "native_decide" for t in tokenize(p.proof) if not t.is_comment)}
+    by_grep = {
+        p.name
+        for p in kimina
+        if any(t.text == "native_decide" for t in tokenize(p.proof) if not t.is_comment)
+    }
     print(f"Kimina: {len(flagged)} files use native_decide")
     assert flagged == by_grep
     assert len(flagged) == 16  # the number the dataset README states
@@ -131,11 +148,15 @@ def loose(text: str) -> list[str]:
     return out
 
 
-def test_goal_to_lemma_matches_the_statement(statement_variants: dict[str, list[Problem]], datasets_dir) -> None:  # type: ignore[no-untyped-def]
+def test_goal_to_lemma_matches_the_statement(
+    statement_variants: dict[str, list[Problem]], datasets_dir
+) -> None:  # type: ignore[no-untyped-def]
     import json
 
     for stem in ("dspplus_minif2f", "deepseek_v15_minif2f"):
-        rows = [json.loads(line) for line in (datasets_dir / "minif2f" / f"{stem}.jsonl").open(encoding="utf-8")]
+        rows = [
+            json.loads(line) for line in (datasets_dir / "minif2f" / f"{stem}.jsonl").open(encoding="utf-8")
+        ]
         goals = names = exact = loosely = 0
         for row in rows:
             if "⊢" not in row["goal"]:
@@ -147,13 +168,28 @@ def test_goal_to_lemma_matches_the_statement(statement_variants: dict[str, list[
             wanted, got = expand_binders(statement.binders), expand_binders(lemma.binders)
             same_names = [b.name for b in wanted] == [b.name for b in got]
             names += same_names
-            exact += same_names and [words(b.type) for b in wanted] == [words(b.type) for b in got] and words(
-                statement.type
-            ) == words(lemma.type)
-            loosely += same_names and [loose(b.type) for b in wanted] == [loose(b.type) for b in got] and loose(
-                statement.type
-            ) == loose(lemma.type)
-        print(f"{stem}: {goals} goals; binder names match {names}, types token-equal {exact}, "
-              f"equal modulo printing {loosely}")  # fmt: skip
+            exact += (
+                same_names
+                and [words(b.type) for b in wanted] == [words(b.type) for b in got]
+                and words(statement.type) == words(lemma.type)
+            )
+            loosely += (
+                same_names
+                and [loose(b.type) for b in wanted] == [loose(b.type) for b in got]
+                and loose(statement.type) == loose(lemma.type)
+            )
+        print(
+            f"{stem}: {goals} goals; binder names match {names}, types token-equal {exact}, "
+            f"equal modulo printing {loosely}"
+        )
         assert goals >= 479
         assert names / goals >= 0.97  # the rest: shadowed duplicate names (h₀✝) and auto-bound variables
+
+
+def test_normaliser_leaves_published_lean4_proofs_alone(
+    published_proofs: dict[str, list[PublishedProof]],
+) -> None:
+    changed = [
+        p.name for proofs in published_proofs.values() for p in proofs if normalize_syntax(p.proof) != p.proof
+    ]
+    assert changed == []

@@ -77,7 +77,9 @@ def test_continuation_lines_stay_with_their_step() -> None:
 
 
 def test_term_proofs_and_steps_without_types_are_left_alone() -> None:
-    text = "theorem t : True := trivial\ntheorem u (h : P) : P := by\n  have := h\n  obtain ⟨⟩ := h\n  exact h\n"
+    text = (
+        "theorem t : True := trivial\ntheorem u (h : P) : P := by\n  have := h\n  obtain ⟨⟩ := h\n  exact h\n"
+    )
     result = sorrify(text)
     assert result.holes == () and result.text == text
 
@@ -96,7 +98,9 @@ def test_splice_rejects_overlap_and_foreign_spans() -> None:
 
 # --------------------------------------------------------------------------- property: splice ∘ sorrify = id
 NAMES = st.sampled_from(["h", "h₀", "hx'", "step1", "this_one", "α"])
-TERMS = st.sampled_from(["x + 1 = 2", "∀ y : ℝ, y ^ 2 ≥ 0", "|x - 1| < 2", "(a, b).1 = a", "f ⟨1, by simp⟩ = 1"])
+TERMS = st.sampled_from(
+    ["x + 1 = 2", "∀ y : ℝ, y ^ 2 ≥ 0", "|x - 1| < 2", "(a, b).1 = a", "f ⟨1, by simp⟩ = 1"]
+)
 LEAVES = st.sampled_from(["linarith", "nlinarith [sq_nonneg (x - 1)]", "simp at *", "exact h", "omega", "norm_num",
                           "rw [h] -- closing", "sorry", "exact foo /- note := by -/", 'trace "by := sorry"'])  # fmt: skip
 
@@ -145,7 +149,9 @@ def test_splice_inverts_sorrify(text: str) -> None:
     assert splice(result.text, result.fills) == text
     assert all(h.span.text_of(result.text) == "sorry" for h in result.holes)
     # Exactly the top-level steps (indent 2) that carry a proof become holes.
-    expected = [line for line in text.split("\n") if line.startswith(("  have ", "  · ", "  | ", "  obtain "))]
+    expected = [
+        line for line in text.split("\n") if line.startswith(("  have ", "  · ", "  | ", "  obtain "))
+    ]
     assert len(result.holes) == len(expected)
     # Sorrifying a sketch again cuts nothing new inside the holes: every hole is a bare `sorry`.
     again = sorrify(result.text)

@@ -57,7 +57,9 @@ def test_declaration_parts() -> None:
     assert main is not None and main.namespace == "Foo" and main.full_name == "Foo.main"
     assert main.binders == "(x : ℝ) (h₀ : x = 2 /- inline -/)"
     assert main.type == "x + 1 = 3"
-    assert main.proof is not None and main.proof.startswith("by\n  have h") and main.proof.endswith("linarith")
+    assert (
+        main.proof is not None and main.proof.startswith("by\n  have h") and main.proof.endswith("linarith")
+    )
     assert main.is_tactic_proof and not main.has_sorry
     term = parsed.declarations[2]
     assert term.type == "(1 : ℕ) = 1" and term.proof == "rfl" and not term.is_tactic_proof
