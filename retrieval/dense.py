@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,16 @@ from retrieval.encoder import FloatArray, QueryEncoder
 
 EMBEDDINGS_FILE = "embeddings.f16.npy"
 _CHUNK_ROWS = 32_768
+
+
+def _single_threaded_blas() -> AbstractContextManager[object]:
+    """One BLAS thread: a query's matrices are small, and on a shared machine extra threads only spin."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return nullcontext()
+    limiter: AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
+    return limiter
 
 
 def premise_text(premise: Premise) -> str:
@@ -42,6 +53,10 @@ class DenseSearcher:
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         if not query.strip() or k <= 0:
             return []
+        with _single_threaded_blas():
+            return self._search(query, k)
+
+    def _search(self, query: str, k: int) -> list[tuple[int, float]]:
         q = self._encoder.encode([query])[0].astype(np.float32)
         scores = np.empty(len(self), dtype=np.float32)
         # float16 has no BLAS path: convert a bounded chunk at a time to keep memory flat.

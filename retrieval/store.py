@@ -74,6 +74,7 @@ class IndexInfo(Frozen):
     include_private: bool
     include_deprecated: bool
     bm25_build_s: float
+    build_s: float  # reading, tokenizing and BM25 indexing of the corpus
     size_bytes: int
     dense: tuple[DenseInfo, ...]
 
@@ -171,6 +172,7 @@ def build_index(
                 "include_private": options.include_private,
                 "include_deprecated": options.include_deprecated,
                 "bm25_build_s": round(time.perf_counter() - bm25_started, 3),
+                "build_s": round(time.perf_counter() - started, 3),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             }
             _write_json_atomic(staging / MANIFEST_FILE, manifest)
@@ -318,6 +320,7 @@ class PremiseIndex:
             include_private=bool(m["include_private"]),
             include_deprecated=bool(m["include_deprecated"]),
             bm25_build_s=float(m["bm25_build_s"]),
+            build_s=float(m.get("build_s", m["bm25_build_s"])),
             size_bytes=_dir_size(self.directory),
             dense=dense,
         )

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from prover.errors import LeanSourceError
 from prover.lean.backend import LeanBackend
 from prover.lean.factory import open_backend
+from prover.lean.source import read_lean_file
 from prover.settings import LeanSettings
 from prover.types import CheckResult, Frozen, Message, Pos, Severity, Verdict
 
@@ -34,26 +34,6 @@ class FileCheck(Frozen):
     verdict: Verdict
     messages: tuple[Message, ...]
     elapsed_s: float = 0.0
-
-
-def read_lean_file(path: Path) -> str:
-    """The file's text; ``LeanSourceError`` (exit 2) naming the file when it is missing or not UTF-8."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise LeanSourceError("no such file", path=path) from exc
-    except IsADirectoryError as exc:
-        raise LeanSourceError("is a directory, not a Lean file", path=path) from exc
-    except OSError as exc:
-        raise LeanSourceError(f"cannot read: {exc.strerror}", path=path) from exc
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LeanSourceError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path=path, line=line
-        ) from exc
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
 def explain(result: CheckResult) -> tuple[Message, ...]:

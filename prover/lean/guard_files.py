@@ -6,22 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from prover.data.problems import load_problems
-from prover.errors import LeanSourceError
 from prover.lean.guard import DEFAULT_IMPORT_ROOTS, GuardReport, StatementCheck, guard_file
 from prover.lean.lexer import tokenize
+from prover.lean.source import read_lean_file
 from prover.lean.text import parse_file
 from prover.types import Problem
-
-
-def read_lean(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise LeanSourceError("no such file", path=path) from error
-    except UnicodeDecodeError as error:
-        raise LeanSourceError("not UTF-8 text", path=path) from error
-    except OSError as error:
-        raise LeanSourceError(f"cannot read: {error.strerror}", path=path) from error
 
 
 def _theorem_names(problem: Problem) -> set[str]:
@@ -55,7 +44,7 @@ def guard_path(
     With a dataset, the problems whose theorems the final file declares are the originals; a file that declares
     none of them fails. Raises ``InputError`` (exit 2) on unreadable or unparseable inputs.
     """
-    final_text = read_lean(final_path)
+    final_text = read_lean_file(final_path)
     originals: str | list[Problem]
     if original_path.suffix == ".jsonl":
         originals = relevant_problems(final_text, load_problems(original_path))
@@ -65,7 +54,7 @@ def guard_path(
             )
             return GuardReport(statements=(missing,))
     else:
-        originals = read_lean(original_path)
+        originals = read_lean_file(original_path)
     return guard_file(
         final_text,
         originals,

@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from prover.errors import InputError, LeanSourceError
+from prover.errors import InputError
+from prover.lean.source import read_lean_file
 from prover.search.events import ProgressCallback, ignore_progress
 from prover.search.output import write_atomic, write_in_place
 from prover.search.prove_file import FileReport, ProvingBackend, prove_text
@@ -21,17 +22,6 @@ class ProveRun(Frozen):
     written: Path | None = None
     backup: Path | None = None
     traces: tuple[Path, ...] = ()
-
-
-def read_lean_file(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise LeanSourceError("file not found", path=path) from exc
-    except UnicodeDecodeError as exc:
-        raise LeanSourceError(f"not UTF-8: {exc.reason}", path=path) from exc
-    except OSError as exc:
-        raise LeanSourceError(f"cannot read: {exc.strerror}", path=path) from exc
 
 
 def prove_path(

@@ -236,6 +236,12 @@ def _tree_ops(surface: Surface, scope: Scope) -> set[str]:
             return {"decimal"}
         case SUn(op="↑", arg=arg):
             return {f"cast:{int(infer(arg, scope) or Sort.nat)}"}
+        case SApp(fn=fn, args=args) if resolve(fn, scope) in ("abs", "min", "max"):
+            # polymorphic leaves take the tree's type: what they contain decides too
+            return set().union(*(_tree_ops(arg, scope) for arg in args))
+        case SBinder(kind="∑" | "∏") as binder:
+            inner, _ = _bind_range(binder, scope)
+            return _tree_ops(binder.body, inner) if infer(binder.body, inner) is None else set()
         case _:
             return set()
 
@@ -421,7 +427,10 @@ def _finite_range(surface: Surface, binding: tuple[str, Sort | None] | None, sco
                     raise OutsideFragment("Finset.range over a non-natural variable")
                 return Range(name, sort, Num(Fraction(0), sort), elab_term(args[0], sort, scope))
             _arity(full, args, 2)
-            sort = declared or _max(infer(args[0], scope), infer(args[1], scope)) or Sort.nat
+            found = declared or _max(infer(args[0], scope), infer(args[1], scope))
+            if found is None and scope.goal_mode:
+                raise OutsideFragment(f"goal text hides the element type of {full}")
+            sort = found or Sort.nat
             if not sort.is_integral:
                 raise OutsideFragment(f"{full} over {sort.lean} is infinite")
             lo, hi = elab_term(args[0], sort, scope), elab_term(args[1], sort, scope)

@@ -92,7 +92,7 @@ class SmtEngine:
                 _result(SmtStatus.unknown, started, reason="the SMT engine is disabled (smt.enabled)")
             )
         if query.goal is not None and not query.variables and not query.functions and not query.hypotheses:
-            truth = Evaluator({}).formula(query.goal)
+            truth = Evaluator({}, deadline=started + self.settings.timeout_s).formula(query.goal)
             if truth is True:
                 hints = closing_hints(query)
                 return Decision(

@@ -8,6 +8,7 @@ operation follows the Mathlib lemma cited beside it.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -44,6 +45,7 @@ SQRT_BITS = 160  # width of a square-root interval: 2^-160
 MAX_RANGE = 100_000  # largest ∑/∏/∀ range unrolled
 MAX_RESULT_BITS = 200_000  # refuse powers and factorials whose value would exceed this
 PRIME_TRIAL_LIMIT = 10**12
+ROUNDING_DENOMINATOR = 1 << (SQRT_BITS + 32)
 PI_LOW = Fraction(314159265358979323846, 10**20)
 PI_HIGH = Fraction(314159265358979323847, 10**20)
 
@@ -71,7 +73,14 @@ def _bounds(value: Value) -> tuple[Fraction, Fraction]:
 
 
 def _make(lo: Fraction, hi: Fraction) -> Value:
-    return lo if lo == hi else Interval(lo, hi)
+    if lo == hi:
+        return lo
+    if lo.denominator > ROUNDING_DENOMINATOR or hi.denominator > ROUNDING_DENOMINATOR:
+        # round outward to a dyadic grid so long interval sums keep small denominators (still sound)
+        scale = 1 << SQRT_BITS
+        lo = Fraction(math.floor(lo * scale), scale)
+        hi = Fraction(math.ceil(hi * scale), scale)
+    return Interval(lo, hi)
 
 
 def _exact(value: Value) -> Fraction:
@@ -210,8 +219,13 @@ def is_prime(n: int) -> bool:
 class Evaluator:
     """Evaluates core terms and formulas under an assignment of the free variables."""
 
-    def __init__(self, assignment: dict[str, Fraction]) -> None:
+    def __init__(self, assignment: dict[str, Fraction], deadline: float | None = None) -> None:
         self.assignment = assignment
+        self.deadline = deadline  # time.monotonic() after which loops give up (Unevaluable)
+
+    def _within_budget(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise Unevaluable("evaluation time budget exhausted")
 
     def term(self, term: Term) -> Value:
         match term:
@@ -238,6 +252,7 @@ class Evaluator:
             case BigOp(product=product, domain=domain, body=body):
                 result: Value = Fraction(1 if product else 0)
                 for member in self.members(domain):
+                    self._within_budget()
                     inner = self.bind(domain.var, member)
                     item = inner.term(body)
                     result = _mul(result, item) if product else _add(result, item)
@@ -305,7 +320,7 @@ class Evaluator:
                 return Fraction(math.lcm(_integer(args[0]), _integer(args[1])))  # Nat.lcm_zero_left
 
     def bind(self, name: str, value: int) -> Evaluator:
-        return Evaluator({**self.assignment, name: Fraction(value)})
+        return Evaluator({**self.assignment, name: Fraction(value)}, self.deadline)
 
     def members(self, domain: Range) -> list[int]:
         start, stop = _integer(self.term(domain.start)), _integer(self.term(domain.stop))
@@ -317,6 +332,7 @@ class Evaluator:
         where, where_var = domain.where, domain.where_var or domain.var
         kept: list[int] = []
         for value in values:
+            self._within_budget()
             truth = self.bind(where_var, value).formula(where)
             if truth is None:
                 raise Unevaluable("undetermined filter")
@@ -360,6 +376,7 @@ class Evaluator:
                     return None  # an unbounded quantifier cannot be checked by enumeration
                 undetermined = False
                 for member in self.members(domain):
+                    self._within_budget()
                     truth = self.bind(var, member).formula(body)
                     if truth is None:
                         undetermined = True

@@ -60,11 +60,11 @@ def find_counterexample(
     stop_at = time.monotonic() + deadline_s
     tried = 0
     for combination in itertools.product(*pools):
-        if tried >= max_instances or (tried % 128 == 0 and time.monotonic() > stop_at):
-            break
+        if tried >= max_instances or time.monotonic() > stop_at:
+            break  # the budget: one instance can be slow (a large ∑ unrolled), so check every time
         tried += 1
         assignment = {var.name: value for var, value in zip(variables, combination, strict=True)}
-        evaluator = Evaluator(assignment)
+        evaluator = Evaluator(assignment, deadline=stop_at)
         holds = all(evaluator.formula(h.formula) is True for h in query.hypotheses)
         if holds and evaluator.formula(query.goal) is False:
             return assignment, tried

@@ -10,6 +10,7 @@ Closed subterms (``20!``, ``Nat.gcd 20 15``, sums with numeral bounds) are folde
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from typing import Any
 
@@ -48,6 +49,7 @@ from prover.smt.core import (
 from prover.smt.evaluate import Evaluator, Unevaluable
 
 MAX_UNROLL = 2000
+FOLD_BUDGET_S = 0.5  # exact evaluation of one closed subterm
 MAX_EXPANDED_POWER = 64
 PRIME_TABLE_LIMIT = 1000
 
@@ -153,7 +155,7 @@ class Translator:
         if env and _mentions_any(term, set(env)):
             return None
         try:
-            value = Evaluator({}).term(term)
+            value = Evaluator({}, deadline=time.monotonic() + FOLD_BUDGET_S).term(term)
         except Unevaluable:
             return None
         if not isinstance(value, Fraction):

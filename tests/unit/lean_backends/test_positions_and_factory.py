@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from prover.errors import LeanSourceError
-from prover.lean.check_file import explain, read_lean_file
+from prover.lean.check_file import explain
 from prover.lean.dojo import DojoBackend
 from prover.lean.factory import open_backend
 from prover.lean.kimina import KiminaBackend
 from prover.lean.positions import ColumnUnit, editor_column, kimina_header_line_count
 from prover.lean.repl import ReplBackend
+from prover.lean.source import read_lean_file
 from prover.settings import LeanSettings
 from prover.types import CheckResult, Message, Pos, Severity, Verdict
 

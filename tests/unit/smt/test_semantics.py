@@ -127,3 +127,18 @@ def test_valid_goals_get_closer_hints(engine: SmtEngine) -> None:
     closed = engine.decide_statement("theorem t : (2 : ℝ) + 2 = 4 := by")
     assert closed.hints[0] == "norm_num"
     assert all(result.elapsed_s > 0 for result in (linear_int, linear_real, polynomial, closed))
+
+
+@pytest.mark.parametrize(
+    "goal",
+    [
+        # real miniF2F goals (deepseek_v15 `goal` fields) whose printed text hides ℤ/ℝ inside |…| or ∏:
+        # reading them in ℕ would "refute" true statements
+        "⊢ |(3491 - 60) * (3491 + 60) - 3491 ^ 2| = 3600",
+        "⊢ ∏ k ∈ Finset.Icc 1 501, (4 * ↑k + 4) / (4 * ↑k) = 502",
+        "a b q r : ℕ\nh₀ : r < a + b\nh₁ : a ^ 2 + b ^ 2 = (a + b) * q + r\nh₂ : q ^ 2 + r = 1977\n"
+        "⊢ |↑a - 22| = 15 ∧ |↑b - 22| = 28 ∨ |↑a - 22| = 28 ∧ |↑b - 22| = 15",
+    ],
+)
+def test_goal_text_hiding_types_inside_leaves_is_not_refuted(engine: SmtEngine, goal: str) -> None:
+    assert engine.decide_goal(goal).status is SmtStatus.unsupported
