@@ -72,9 +72,12 @@ def _configure_logging(verbose: int, quiet: bool, log_file: Path | None) -> None
 def main_callback(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Settings file (default: ./prover.toml when present).")
+        Path | None,
+        typer.Option("--config", "-c", help="Settings file (default: ./prover.toml when present)."),
     ] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More output; -vv for debug.")] = 0,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More output; -vv for debug.")
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
     log_file: Annotated[Path | None, typer.Option("--log-file", help="Also write a debug log here.")] = None,
 ) -> None:
@@ -123,13 +126,22 @@ def doctor(ctx: typer.Context) -> None:
     table = Table(title="prover doctor", show_lines=False)
     for column in ("check", "status", "detail", "fix"):
         table.add_column(column, overflow="fold")
-    colour = {CheckStatus.ok: "green", CheckStatus.missing: "red", CheckStatus.warn: "yellow", CheckStatus.off: "dim"}
+    colour = {
+        CheckStatus.ok: "green",
+        CheckStatus.missing: "red",
+        CheckStatus.warn: "yellow",
+        CheckStatus.off: "dim",
+    }
     for row in rows:
         status = row.status.value + ("" if row.required or row.status is CheckStatus.ok else " (optional)")
-        table.add_row(escape(row.name), f"[{colour[row.status]}]{status}[/]", escape(row.detail), escape(row.fix))
+        table.add_row(
+            escape(row.name), f"[{colour[row.status]}]{status}[/]", escape(row.detail), escape(row.fix)
+        )
     _console().print(table)
     if not all_required_ok(rows):
-        _console(stderr=True).print("[bold red]error:[/] required dependencies are missing (see the fix column)")
+        _console(stderr=True).print(
+            "[bold red]error:[/] required dependencies are missing (see the fix column)"
+        )
         raise typer.Exit(3)
 
 
@@ -233,7 +245,9 @@ def index_build(
     ] = None,
     dense: Annotated[
         bool | None,
-        typer.Option("--dense/--no-dense", help="Also embed premises (default: unless retrieval.mode is bm25)."),
+        typer.Option(
+            "--dense/--no-dense", help="Also embed premises (default: unless retrieval.mode is bm25)."
+        ),
     ] = None,
     dense_model: Annotated[
         str | None, typer.Option("--dense-model", help="sentence-transformers model name or path.")
@@ -467,10 +481,13 @@ def show(
 def audit(
     ctx: typer.Context,
     source: Annotated[
-        Path, typer.Argument(help="A .lean file or a dataset .jsonl of theorem statements.", show_default=False)
+        Path,
+        typer.Argument(help="A .lean file or a dataset .jsonl of theorem statements.", show_default=False),
     ],
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Z3 seconds per query (smt.timeout_s).")] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Z3 seconds per query (smt.timeout_s).")
+    ] = None,
 ) -> None:
     """Decide every theorem with Z3 and exact evaluation: valid, refuted (with a counterexample), vacuous
     (inconsistent hypotheses), unknown or unsupported. Catches misformalized statements before proving them.
@@ -498,9 +515,14 @@ def audit(
         table.add_column(column, overflow="fold")
     for row in rows:
         style = colour.get(row.status.value, "dim")
-        table.add_row(escape(row.name), f"[{style}]{row.status.value}[/]", escape(row.evidence), f"{row.elapsed_s:.2f}")
+        table.add_row(
+            escape(row.name), f"[{style}]{row.status.value}[/]", escape(row.evidence), f"{row.elapsed_s:.2f}"
+        )
     _console().print(table)
-    counts = {status: sum(1 for row in rows if row.status.value == status) for status in colour | {"unsupported": ""}}
+    counts = {
+        status: sum(1 for row in rows if row.status.value == status)
+        for status in colour | {"unsupported": ""}
+    }
     _console().print(", ".join(f"{status}: {count}" for status, count in counts.items()))
 
 
@@ -515,7 +537,9 @@ def guard(
     ],
     allow: Annotated[
         list[str] | None,
-        typer.Option("--allow", help="Allow a construct: native_decide, or sorry (for sketches). Repeatable."),
+        typer.Option(
+            "--allow", help="Allow a construct: native_decide, or sorry (for sketches). Repeatable."
+        ),
     ] = None,
 ) -> None:
     """Check that FILE proves each theorem of ORIGINAL with the identical statement, using nothing forbidden.

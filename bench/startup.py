@@ -23,7 +23,9 @@ PROBE = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     prover = Path(sys.executable).parent / "prover"
@@ -32,7 +34,9 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run([str(prover), "--help"], cwd=REPO, capture_output=True, check=True)
         times.append(time.perf_counter() - start)
-    probe = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=REPO, capture_output=True, text=True, check=True
+    )
     heavy = probe.stdout.strip().splitlines()[-1].removeprefix("HEAVY=")
     print(f"{'measure':<28} {'value':>10}")
     print(f"{'runs':<28} {args.runs:>10}")

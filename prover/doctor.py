@@ -45,7 +45,17 @@ def _run(argv: list[str], cwd: Path | None = None, timeout: float = 10.0) -> str
 
 def _python_packages() -> list[DoctorRow]:
     rows = []
-    required = ["z3", "openai", "httpx", "networkx", "typer", "pydantic", "pydantic_settings", "rich", "bm25s"]
+    required = [
+        "z3",
+        "openai",
+        "httpx",
+        "networkx",
+        "typer",
+        "pydantic",
+        "pydantic_settings",
+        "rich",
+        "bm25s",
+    ]
     missing = [m for m in required if importlib.util.find_spec(m) is None]
     rows.append(
         DoctorRow(
@@ -87,7 +97,9 @@ def _toolchain_rows(settings: Settings) -> list[DoctorRow]:
                 name=tool,
                 status=CheckStatus.ok if version else CheckStatus.missing,
                 detail=version.splitlines()[0] if version else "not on PATH",
-                fix="" if version else (f"install elan: {ELAN_INSTALL}" if tool == "elan" else "comes with elan (above)"),
+                fix=""
+                if version
+                else (f"install elan: {ELAN_INSTALL}" if tool == "elan" else "comes with elan (above)"),
                 required=settings.lean.backend == "repl",
             )
         )

@@ -47,7 +47,8 @@ class LeanSettings(Section):
     backend: Literal["repl", "kimina", "dojo"] = "repl"
     profile: LeanProfile = "v4.15.0"
     project_dir: Path | None = Field(
-        default=None, description="Lake project to run Lean in; default: the profile's folder in lean_project/"
+        default=None,
+        description="Lake project to run Lean in; default: the profile's folder in lean_project/",
     )
     repl_command: list[str] | None = Field(
         default=None, description="command that starts one REPL process; default: lake env <repl binary>"

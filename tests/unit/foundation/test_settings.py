@@ -49,7 +49,7 @@ def test_unknown_key_names_key_and_file(tmp_path: Path) -> None:
 
 def test_invalid_value_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PROVER_LEAN__WORKERS", "0")
-    with pytest.raises(ConfigError, match="lean.workers"):
+    with pytest.raises(ConfigError, match=r"lean\.workers"):
         load_settings(cwd=tmp_path)
 
 
