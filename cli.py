@@ -388,6 +388,9 @@ def prove(
     no_llm: Annotated[
         bool, typer.Option("--no-llm", help="Symbolic cascade and step search only, no model.")
     ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not reuse or store LLM answers (llm.cache = false).")
+    ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write the proved file here (atomic).")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite FILE, keeping FILE.bak.")] = False,
     trace: Annotated[
@@ -409,7 +412,14 @@ def prove(
         fail(_usage_error(f"--format must be text, json or vscode, not {fmt!r}"), ctx)
     if out is not None and in_place:
         fail(_usage_error("give --out or --in-place, not both"), ctx)
-    settings = load(ctx, {"search.max_llm_calls": budget_calls, "search.wall_minutes": budget_minutes})
+    settings = load(
+        ctx,
+        {
+            "search.max_llm_calls": budget_calls,
+            "search.wall_minutes": budget_minutes,
+            "llm.cache": False if no_cache else None,
+        },
+    )
     progress = LiveProgress()
     show_live = fmt == "text" and not _options(ctx).quiet
     console = _console(stderr=True)

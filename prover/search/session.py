@@ -26,11 +26,12 @@ SEARCH_ROLES = (Role.prover, Role.step)
 
 def _models(settings: Settings) -> dict[Role, ProofModel | None]:
     from prover.llm.budget import Accounting
-    from prover.llm.cache import ResponseCache
     from prover.llm.endpoints import EndpointLimits
-    from prover.llm.factory import build_model
+    from prover.llm.factory import build_model, open_response_cache
+    from prover.llm.prompts import validate_all_prompts
 
-    cache = ResponseCache(settings.llm_cache_dir()) if settings.llm.cache else None
+    validate_all_prompts()  # a broken or missing template fails here, before any work
+    cache = open_response_cache(settings)
     accounting = Accounting()
     limits = EndpointLimits()  # one per run: roles sharing an endpoint share its concurrency limit
     # Budgets are the search's own (per goal and per theorem), so the models get none.
