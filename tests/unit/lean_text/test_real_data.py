@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 from prover.data.minif2f import PROOF_FILES, STATEMENT_FILES, PublishedProof
+from prover.lean.goal_compare import explain_binder_names, opens_of, same_modulo_printing
 from prover.lean.guard import Construct, guard_file, scan_forbidden
 from prover.lean.lexer import code_tokens, tokenize
 from prover.lean.normalize import normalize_syntax
@@ -135,29 +137,25 @@ def test_native_decide_scan(published_proofs: dict[str, list[PublishedProof]]) -
         assert findings == (), (proof.name, findings)  # its only `sorry` is inside a comment
 
 
-def loose(text: str) -> list[str]:
-    """Tokens modulo what the pretty-printer changes: casts, parentheses, `in`/`∈`, `√`, `π`, numeral types."""
-    mapped = {"in": "∈", "Real.sqrt": "√", "Real.pi": "π"}
-    tokens = [mapped.get(t, t) for t in words(text) if t not in ("↑", "(", ")")]
-    out: list[str] = []
-    for token in tokens:
-        if out and out[-1] == ":" and token in ("ℝ", "ℕ", "ℤ", "ℚ", "ℂ"):
-            out.pop()
-            continue
-        out.append(token)
-    return out
+# Lower bounds measured 2026 on the shipped data (goals / names explained / token-equal / modulo printing); the
+# one remaining difference per variant is `[A, B, C].Pairwise (· ≠ ·)`: source field notation whose receiver is
+# not the first explicit argument, which only the signature of `List.Pairwise` could resolve.
+GOAL_RATES = {"dspplus_minif2f": (479, 479, 212, 478), "deepseek_v15_minif2f": (488, 488, 213, 487)}
 
 
 def test_goal_to_lemma_matches_the_statement(
-    statement_variants: dict[str, list[Problem]], datasets_dir
-) -> None:  # type: ignore[no-untyped-def]
+    statement_variants: dict[str, list[Problem]], datasets_dir: Path
+) -> None:
     import json
+    from collections import Counter
 
-    for stem in ("dspplus_minif2f", "deepseek_v15_minif2f"):
+    for stem, (min_goals, min_names, min_exact, min_same) in GOAL_RATES.items():
         rows = [
             json.loads(line) for line in (datasets_dir / "minif2f" / f"{stem}.jsonl").open(encoding="utf-8")
         ]
-        goals = names = exact = loosely = 0
+        goals = names = exact = same = 0
+        name_reasons: Counter[str] = Counter()
+        differences: list[str] = []
         for row in rows:
             if "⊢" not in row["goal"]:
                 continue  # some DSP+ rows ship an empty goal
@@ -166,24 +164,31 @@ def test_goal_to_lemma_matches_the_statement(
             lemma = parse_file(goal_to_lemma(row["goal"], statement.name)).theorems[0]
             assert lemma.name == statement.name and lemma.type
             wanted, got = expand_binders(statement.binders), expand_binders(lemma.binders)
-            same_names = [b.name for b in wanted] == [b.name for b in got]
-            names += same_names
-            exact += (
-                same_names
-                and [words(b.type) for b in wanted] == [words(b.type) for b in got]
-                and words(statement.type) == words(lemma.type)
-            )
-            loosely += (
-                same_names
-                and [loose(b.type) for b in wanted] == [loose(b.type) for b in got]
-                and loose(statement.type) == loose(lemma.type)
-            )
+            explained = explain_binder_names([b.name for b in wanted], [b.name for b in got])
+            name_reasons[explained.reason] += 1
+            names += explained.same
+            if not explained.same:
+                continue
+            got = got[len(got) - len(wanted) :]  # auto-bound variables lead the lemma
+            renamed = {g.name: w.name for w, g in zip(wanted, got, strict=True) if w.name != g.name}
+            pairs = [(w.type, g.type) for w, g in zip(wanted, got, strict=True)] + [
+                (statement.type, lemma.type)
+            ]
+            opens = opens_of(row["header"])
+            local_types = {b.name: b.type for b in wanted}
+            results = [
+                same_modulo_printing(a, b, opens=opens, locals_=local_types, renamed=renamed)
+                for a, b in pairs
+            ]
+            exact += all(r.reason == "token-equal" for r in results)
+            same += all(r.same for r in results)
+            differences += [f"{statement.name}: {r.reason[:100]}" for r in results if not r.same]
         print(
-            f"{stem}: {goals} goals; binder names match {names}, types token-equal {exact}, "
-            f"equal modulo printing {loosely}"
+            f"{stem}: {goals} goals; binder names match or explained {names} {dict(name_reasons)}, "
+            f"types token-equal {exact}, equal modulo printing {same}; still different: {differences}"
         )
-        assert goals >= 479
-        assert names / goals >= 0.97  # the rest: shadowed duplicate names (h₀✝) and auto-bound variables
+        assert goals >= min_goals and names >= min_names
+        assert exact >= min_exact and same >= min_same
 
 
 def test_normaliser_leaves_published_lean4_proofs_alone(
