@@ -67,7 +67,8 @@ async def test_per_request_delay_beyond_the_timeout_is_a_timeout(
         await backend.close()
     pids = {json.loads(line)["pid"] for line in (tmp_path / "requests.jsonl").read_text().splitlines()}
     assert len(pids) == 2
-    assert [pid for pid in pids if _running(pid)] == []
+    # SIGKILL to the group is delivered asynchronously; the orphaned grandchild is reaped by init, not by us.
+    assert [pid for pid in pids if not _dies_within(pid, seconds=5.0)] == []
 
 
 def _running(pid: int) -> bool:
@@ -75,6 +76,19 @@ def _running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def _dies_within(pid: int, *, seconds: float) -> bool:
+    """True once ``pid`` is gone or a zombie; False if it still runs after ``seconds`` (a real leak)."""
+    try:
+        process = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return True
+    try:
+        process.wait(timeout=seconds)
+    except psutil.TimeoutExpired:
+        return not _running(pid)
+    return True
 
 
 async def test_slow_import_within_the_import_timeout_is_fine(
@@ -146,11 +160,5 @@ async def test_crash_of_lake_kills_the_whole_process_group(
         await backend.close()
     pids = {json.loads(line)["pid"] for line in (tmp_path / "requests.jsonl").read_text().splitlines()}
     assert len(pids) == 2
-    assert [pid for pid in pids if _running(pid)] == []
-
-
-def _running(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+    # SIGKILL to the group is delivered asynchronously; the orphaned grandchild is reaped by init, not by us.
+    assert [pid for pid in pids if not _dies_within(pid, seconds=5.0)] == []
