@@ -14,7 +14,6 @@ strings never count:
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -51,15 +50,11 @@ class Construct(StrEnum):
     meta_api = "Lean.Elab"
 
 
-with warnings.catch_warnings():
-    # `construct` is the name callers use; pydantic warns that it shadows the deprecated BaseModel.construct.
-    warnings.filterwarnings("ignore", message='Field name "construct"', category=UserWarning)
-
-    class Finding(Frozen):
-        pos: Pos
-        end_pos: Pos
-        construct: Construct  # type: ignore[assignment]  # shadows the deprecated BaseModel.construct
-        message: str
+class Finding(Frozen):
+    pos: Pos
+    end_pos: Pos
+    kind: Construct
+    message: str
 
 
 class StatementCheck(Frozen):
@@ -80,9 +75,7 @@ class GuardReport(Frozen):
 
 # ------------------------------------------------------------------------------------- forbidden scan
 def _finding(index: LineIndex, token: Token, construct: Construct, message: str) -> Finding:
-    return Finding(
-        pos=index.pos(token.start), end_pos=index.pos(token.end), construct=construct, message=message
-    )
+    return Finding(pos=index.pos(token.start), end_pos=index.pos(token.end), kind=construct, message=message)
 
 
 def _import_allowed(module: str, roots: Sequence[str]) -> bool:

@@ -32,16 +32,8 @@ def _clean(llm_text: str, *, allow_native_decide: bool) -> str | Rejected:
         code, allow_sorry=False, allow_native_decide=allow_native_decide, allowed_imports=DEFAULT_IMPORT_ROOTS
     )
     if findings:
-        return Rejected(reason="forbidden: " + "; ".join(_describe(f) for f in findings))
+        return Rejected(reason="forbidden: " + "; ".join(f.message for f in findings))
     return str(code)
-
-
-def _describe(finding: object) -> str:
-    for attribute in ("message", "text", "reason", "construct"):
-        value = getattr(finding, attribute, None)
-        if isinstance(value, str) and value:
-            return value
-    return str(finding)
 
 
 def whole_proof(llm_text: str, goal: Goal, *, allow_native_decide: bool = False) -> Candidate | Rejected:

@@ -8,7 +8,7 @@ ORIGINAL = "import Mathlib\nopen Real\n\ntheorem t (x : ℝ) (h₀ : 0 < x) : Re
 
 
 def constructs(text: str, **flags: bool) -> list[Construct]:
-    return [f.construct for f in scan_forbidden(text, **flags)]
+    return [f.kind for f in scan_forbidden(text, **flags)]
 
 
 def test_scan_matches_tokens_not_substrings() -> None:
@@ -19,7 +19,7 @@ def test_scan_matches_tokens_not_substrings() -> None:
 
 def test_scan_reports_positions() -> None:
     (finding,) = scan_forbidden("theorem t : 2 + 2 = 4 := by\n  native_decide\n")
-    assert finding.construct is Construct.native_decide
+    assert finding.kind is Construct.native_decide
     assert (finding.pos, finding.end_pos) == (Pos(line=2, column=2), Pos(line=2, column=15))
 
 
@@ -57,7 +57,7 @@ def test_allowances() -> None:
     assert constructs(text) == [Construct.import_, Construct.native_decide, Construct.sorry]
     allowed = constructs(text, allow_sorry=True, allow_native_decide=True)
     assert allowed == [Construct.import_]
-    assert scan_forbidden(text, allowed_imports=("Mathlib",))[0].construct is Construct.native_decide
+    assert scan_forbidden(text, allowed_imports=("Mathlib",))[0].kind is Construct.native_decide
 
 
 def test_aesop_phase_is_not_unsafe_code() -> None:
@@ -126,6 +126,6 @@ def test_guard_file_with_problems_and_helper_lemmas() -> None:
     )
     report = guard_file(final, [problem])
     assert [c.ok for c in report.statements] == [True]
-    assert [f.construct for f in report.findings] == [Construct.sorry]
+    assert [f.kind for f in report.findings] == [Construct.sorry]
     assert not report.ok
     assert guard_file(final, [problem], allow_sorry=True).ok

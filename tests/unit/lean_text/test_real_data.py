@@ -122,7 +122,7 @@ def test_native_decide_scan(published_proofs: dict[str, list[PublishedProof]]) -
     flagged = {
         p.name
         for p in kimina
-        if any(f.construct is Construct.native_decide for f in scan_forbidden(p.proof, allow_sorry=True))
+        if any(f.kind is Construct.native_decide for f in scan_forbidden(p.proof, allow_sorry=True))
     }
     by_grep = {
         p.name
