@@ -8,6 +8,8 @@ Contract:
   ``timeout`` plus a small grace: Lean rejecting the text, a timeout and a crash are verdicts, not exceptions.
 - ``sorries`` of a ``CheckResult`` carry ``StateRef``s when the backend has the ``sorry_states`` capability;
   ``run_tactic`` continues from such a state (capability ``tactics``). A tactic-mode success is never final.
+- ``check(code, fresh=True)`` elaborates the whole text in a new environment, reusing nothing from earlier
+  requests (no cached header): what certification needs. A backend that cannot check text raises.
 - Exceptions (``prover.errors``) mean misuse or machinery failure: ``StaleStateError``, ``LeanUnavailable``.
 """
 
@@ -29,7 +31,7 @@ class LeanBackend(Protocol):
     @property
     def capabilities(self) -> frozenset[str]: ...
 
-    async def check(self, code: str, *, timeout: float | None = None) -> CheckResult: ...
+    async def check(self, code: str, *, timeout: float | None = None, fresh: bool = False) -> CheckResult: ...
 
     async def check_many(
         self, codes: Sequence[str], *, timeout: float | None = None

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
 
+from prover.lean.backend import LeanBackend
 from prover.lean.verdict import decide
 from prover.types import CheckResult, Frozen, Message, Severity, Verdict
 
@@ -23,12 +23,6 @@ ALLOWED_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
 _DEPENDS = re.compile(r"^['`«]?(?P<name>.+?)['`»]? depends on axioms: \[(?P<axioms>.*)\]\s*$", re.DOTALL)
 _NO_AXIOMS = re.compile(r"^['`«]?(?P<name>.+?)['`»]? does not depend on any axioms\s*$", re.DOTALL)
 _NAME = re.compile(r"^[^\s:()\[\]{}]+$")
-
-
-class FreshChecker(Protocol):
-    """A backend that can check a text in a new environment (``ReplBackend`` does)."""
-
-    async def check(self, code: str, *, timeout: float | None = None, fresh: bool = False) -> CheckResult: ...
 
 
 class Certification(Frozen):
@@ -49,7 +43,7 @@ def parse_axioms(text: str) -> tuple[str, ...] | None:
 
 
 async def certify(
-    backend: FreshChecker, file_text: str, theorem_names: Sequence[str], *, timeout: float | None = None
+    backend: LeanBackend, file_text: str, theorem_names: Sequence[str], *, timeout: float | None = None
 ) -> Certification:
     """Certify ``file_text``: fresh whole-file check, then the axioms of each of ``theorem_names``."""
     bad_names = [name for name in theorem_names if not _NAME.match(name)]

@@ -76,7 +76,7 @@ class DojoBackend:
     def capabilities(self) -> frozenset[str]:
         return frozenset({CAP_TACTICS})
 
-    async def check(self, code: str, *, timeout: float | None = None) -> CheckResult:
+    async def check(self, code: str, *, timeout: float | None = None, fresh: bool = False) -> CheckResult:
         raise BackendError(
             "LeanDojo interacts with theorems of a traced repository only; it cannot check arbitrary text "
             "(use lean.backend 'repl' or 'kimina' for that)"

@@ -86,8 +86,9 @@ class KiminaBackend:
     def capabilities(self) -> frozenset[str]:
         return frozenset({CAP_COMMAND})
 
-    async def check(self, code: str, *, timeout: float | None = None) -> CheckResult:
-        return (await self.check_many([code], timeout=timeout))[0]
+    async def check(self, code: str, *, timeout: float | None = None, fresh: bool = False) -> CheckResult:
+        limit = self._lean.timeout_s if timeout is None else timeout
+        return (await self._check_batch([code], limit, fresh=fresh))[0]
 
     async def check_many(self, codes: Sequence[str], *, timeout: float | None = None) -> list[CheckResult]:
         limit = self._lean.timeout_s if timeout is None else timeout
@@ -110,9 +111,11 @@ class KiminaBackend:
         await self._client.aclose()
 
     # ------------------------------------------------------------------------------------------ internals
-    async def _check_batch(self, codes: list[str], timeout: float) -> list[CheckResult]:
+    async def _check_batch(
+        self, codes: list[str], timeout: float, *, fresh: bool = False
+    ) -> list[CheckResult]:
         ids = [uuid.uuid4().hex for _ in codes]
-        body = request_body(self._endpoint, list(zip(ids, codes, strict=True)), timeout)
+        body = request_body(self._endpoint, list(zip(ids, codes, strict=True)), timeout, fresh=fresh)
         started = time.monotonic()
         async with self._requests:
             answer = await self._post(body, timeout)

@@ -51,9 +51,11 @@ ID_KEYS: dict[KiminaEndpoint, str] = {KiminaEndpoint.check: "id", KiminaEndpoint
 
 
 def request_body(
-    endpoint: KiminaEndpoint, snippets: Sequence[tuple[str, str]], timeout: float
+    endpoint: KiminaEndpoint, snippets: Sequence[tuple[str, str]], timeout: float, *, fresh: bool = False
 ) -> dict[str, Any]:
-    """The JSON body for ``(id, code)`` snippets. The server takes whole seconds; round up."""
+    """The JSON body for ``(id, code)`` snippets. The server takes whole seconds; round up.
+
+    ``fresh``: the server must not reuse a REPL that already elaborated a header (certification)."""
     seconds = max(1, math.ceil(timeout))
     match endpoint:
         case KiminaEndpoint.check:
@@ -61,14 +63,14 @@ def request_body(
                 "snippets": [{"id": ident, "code": code} for ident, code in snippets],
                 "timeout": seconds,
                 "debug": False,
-                "reuse": True,
+                "reuse": not fresh,
             }
         case KiminaEndpoint.verify:
             return {
                 "codes": [{"custom_id": ident, "proof": code} for ident, code in snippets],
                 "timeout": seconds,
                 "infotree_type": None,
-                "disable_cache": False,
+                "disable_cache": fresh,
             }
 
 

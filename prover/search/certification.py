@@ -10,17 +10,10 @@ is a candidate, and a candidate that fails here is recorded as such and never re
 
 from __future__ import annotations
 
-from typing import Protocol
-
+from prover.lean.backend import LeanBackend
 from prover.lean.certify import certify
 from prover.lean.guard import check_statement, scan_forbidden
-from prover.types import CheckResult, Frozen
-
-
-class FreshBackend(Protocol):
-    """A backend that can check text in a new environment (``ReplBackend``; what ``certify`` needs)."""
-
-    async def check(self, code: str, *, timeout: float | None = None, fresh: bool = False) -> CheckResult: ...
+from prover.types import Frozen
 
 
 class CertificationResult(Frozen):
@@ -30,7 +23,7 @@ class CertificationResult(Frozen):
 
 
 async def certify_text(
-    backend: FreshBackend,
+    backend: LeanBackend,
     *,
     original: str,
     context: str,

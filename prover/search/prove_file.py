@@ -12,9 +12,9 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from prover.errors import InputError, LeanSourceError
+from prover.lean.backend import LeanBackend
 from prover.lean.text import Declaration, LeanFile, parse_file
 from prover.llm.base import ProofModel, Role
 from prover.search.assemble import AssembledProof, assemble
@@ -30,7 +30,7 @@ from prover.search.strategies.symbolic import SymbolicCascade
 from prover.search.trace import Trace, nodes_of
 from prover.search.tree import NodeStatus
 from prover.settings import Settings
-from prover.types import CheckResult, Frozen, Goal, Pos, ProofResult, ProofStatus, StateRef, StepResult
+from prover.types import Frozen, Goal, Pos, ProofResult, ProofStatus
 from retrieval.base import Retriever
 
 log = logging.getLogger(__name__)
@@ -57,31 +57,12 @@ class FileReport(Frozen):
         return self.text != self.original
 
 
-class ProvingBackend(Protocol):
-    """A ``LeanBackend`` whose ``check`` can also run in a fresh environment (for certification)."""
-
-    @property
-    def capabilities(self) -> frozenset[str]: ...
-
-    async def check(self, code: str, *, timeout: float | None = None, fresh: bool = False) -> CheckResult: ...
-
-    async def check_many(
-        self, codes: Sequence[str], *, timeout: float | None = None
-    ) -> list[CheckResult]: ...
-
-    async def run_tactic(
-        self, state: StateRef, tactic: str, *, timeout: float | None = None
-    ) -> StepResult: ...
-
-    async def close(self) -> None: ...
-
-
 @dataclass
 class ProveSession:
     """What proving needs, built once per run by the caller (who also closes it)."""
 
     settings: Settings
-    backend: ProvingBackend
+    backend: LeanBackend
     models: Mapping[Role, ProofModel | None]
     smt: SmtDecider | None = None
     retriever: Retriever | None = None

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from prover.errors import InputError
+from prover.lean.backend import LeanBackend
 from prover.lean.source import read_lean_file
 from prover.search.events import ProgressCallback, ignore_progress
 from prover.search.output import write_atomic, write_in_place
-from prover.search.prove_file import FileReport, ProvingBackend, prove_text
+from prover.search.prove_file import FileReport, prove_text
 from prover.search.session import open_session
 from prover.search.trace import save_trace
 from prover.settings import Settings
@@ -34,7 +35,7 @@ def prove_path(
     in_place: bool = False,
     trace_dir: Path | None = None,
     on_event: ProgressCallback = ignore_progress,
-    backend: ProvingBackend | None = None,
+    backend: LeanBackend | None = None,
 ) -> ProveRun:
     """Prove, then write: ``out`` (atomic), or ``path`` itself with ``PATH.bak`` (``in_place``), or nothing.
 

@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from prover.lean.backend import LeanBackend
 from prover.lean.factory import open_backend
 from prover.llm.base import ProofModel, Role
 from prover.search.events import ProgressCallback, ignore_progress
 from prover.search.lemma_cache import LemmaCache
-from prover.search.prove_file import ProveSession, ProvingBackend
+from prover.search.prove_file import ProveSession
 from prover.settings import Settings
 from retrieval.base import Retriever
 
@@ -72,10 +73,10 @@ async def open_session(
     *,
     use_llm: bool,
     on_event: ProgressCallback = ignore_progress,
-    backend: ProvingBackend | None = None,
+    backend: LeanBackend | None = None,
 ) -> AsyncIterator[ProveSession]:
     """A session for ``settings``; ``use_llm=False`` (``--no-llm``) builds no model at all."""
-    lean: ProvingBackend = backend if backend is not None else open_backend(settings.lean)  # type: ignore[assignment]
+    lean: LeanBackend = backend if backend is not None else open_backend(settings.lean)
     models: dict[Role, ProofModel | None] = _models(settings) if use_llm else dict.fromkeys(SEARCH_ROLES)
     lemma_cache = (
         LemmaCache(settings.cache_dir / LEMMA_CACHE_FILE, settings.lean.profile)

@@ -173,6 +173,16 @@ async def test_check_request_has_the_servers_field_names(
     assert result.verdict is not Verdict.backend_error
 
 
+async def test_fresh_check_asks_the_server_not_to_reuse_a_repl(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
+) -> None:
+    kimina = backend(kimina_fake.url)
+    await kimina.check(kimina_transcripts[0].code, fresh=True)
+    await kimina.check(kimina_transcripts[0].code)
+    await kimina.close()
+    assert [r.body["reuse"] for r in kimina_fake.requests] == [False, True]
+
+
 async def test_wrong_api_key_is_a_config_error(
     kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript], monkeypatch: pytest.MonkeyPatch
 ) -> None:
