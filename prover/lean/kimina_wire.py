@@ -19,14 +19,14 @@ import logging
 import math
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, ValidationError
+from typing import Any
 
 from prover.errors import ProtocolError
-from prover.lean.positions import kimina_header_line_count, shift_message, shift_sorry
+from prover.lean.positions import kimina_header_line_count
+from prover.lean.repl_protocol import list_field
+from prover.lean.repl_protocol import parse_message, parse_sorry
 from prover.lean.verdict import decide
-from prover.types import CheckResult, Message, Pos, Severity, SorryGoal, Verdict
+from prover.types import CheckResult, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -92,62 +92,6 @@ def results_by_id(
     return found
 
 
-class _WirePos(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    line: int
-    column: int
-
-
-class _WireMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    severity: Literal["trace", "info", "warning", "error"]
-    pos: _WirePos
-    endPos: _WirePos | None = None
-    data: str
-
-
-class _WireSorry(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    pos: _WirePos
-    endPos: _WirePos | None = None
-    goal: str
-
-
-class _WireResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    env: int | None = None
-    messages: list[_WireMessage] | None = None
-    sorries: list[_WireSorry] | None = None
-    time: float | None = None
-
-
-_SEVERITIES = {
-    "trace": Severity.info,  # prover has no trace level; the raw JSON keeps the original
-    "info": Severity.info,
-    "warning": Severity.warning,
-    "error": Severity.error,
-}
-
-
-def _pos(wire: _WirePos | None) -> Pos | None:
-    return None if wire is None else Pos(line=wire.line, column=wire.column)
-
-
-def _message(wire: _WireMessage) -> Message:
-    return Message(
-        severity=_SEVERITIES[wire.severity],
-        pos=Pos(line=wire.pos.line, column=wire.pos.column),
-        end_pos=_pos(wire.endPos),
-        text=wire.data,
-    )
-
-
-def _sorry(wire: _WireSorry) -> SorryGoal:
-    return SorryGoal(
-        goal=wire.goal, pos=Pos(line=wire.pos.line, column=wire.pos.column), end_pos=_pos(wire.endPos)
-    )
-
-
 def line_offset(code: str, lines: KiminaLines) -> int:
     """Lines to add to reported lines so that they count from the top of ``code``."""
     match lines:
@@ -180,21 +124,19 @@ def parse_result(result: dict[str, Any], *, offset: int, elapsed_s: float) -> Ch
     if "message" in response:  # the REPL itself refused the command (unknown env, unparsable input, ...)
         log.warning("Lean REPL behind the Kimina server answered an error: %s", response["message"])
         return CheckResult(verdict=Verdict.backend_error, elapsed_s=elapsed_s, raw=result)
-    try:
-        wire = _WireResponse.model_validate(response)
-    except ValidationError as exc:
-        raise ProtocolError(f"Kimina response does not match the REPL's JSON: {exc.errors()[0]}") from exc
-    messages = tuple(shift_message(_message(m), offset) for m in wire.messages or ())
-    sorries = tuple(shift_sorry(_sorry(s), offset) for s in wire.sorries or ())
+    messages = tuple(parse_message(m, offset) for m in list_field(response, "messages"))
+    sorries = tuple(parse_sorry(s, None, offset) for s in list_field(response, "sorries"))
+    server_time = response.get("time")
     if isinstance(top_time, int | float):
         elapsed = float(top_time)
     else:
-        elapsed = wire.time if wire.time is not None else elapsed_s
+        elapsed = float(server_time) if isinstance(server_time, int | float) else elapsed_s
+    env = response.get("env")
     return CheckResult(
         verdict=decide(messages, sorries),
         messages=messages,
         sorries=sorries,
-        env=wire.env,
+        env=env if isinstance(env, int) else None,
         elapsed_s=elapsed,
         raw=result,
     )

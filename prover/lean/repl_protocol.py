@@ -85,13 +85,20 @@ def parse_pos(raw: Any, line_offset: int = 0) -> Pos:
     return Pos(line=line + line_offset if line > 0 else line, column=raw["column"])
 
 
+_SEVERITIES = {
+    "trace": Severity.info,  # the REPL's `trace` level; prover has none, and `raw` keeps the original
+    "info": Severity.info,
+    "warning": Severity.warning,
+    "error": Severity.error,
+}
+
+
 def parse_message(raw: Any, line_offset: int = 0) -> Message:
     if not isinstance(raw, dict) or not isinstance(raw.get("data"), str):
         raise ProtocolError(f"bad message in REPL answer: {raw!r}")
-    try:
-        severity = Severity(str(raw.get("severity")))
-    except ValueError as exc:
-        raise ProtocolError(f"bad severity in REPL answer: {raw!r}") from exc
+    severity = _SEVERITIES.get(str(raw.get("severity")))
+    if severity is None:
+        raise ProtocolError(f"bad severity in REPL answer: {raw!r}")
     end = raw.get("endPos")
     return Message(
         severity=severity,
@@ -129,7 +136,8 @@ class StateFactory:
         )
 
 
-def _list(raw: dict[str, Any], key: str) -> list[Any]:
+def list_field(raw: dict[str, Any], key: str) -> list[Any]:
+    """A list field of an answer; the REPL omits empty lists, so absent means empty."""
     value = raw.get(key, [])
     if not isinstance(value, list):
         raise ProtocolError(f"REPL answer field {key!r} is not a list: {value!r}")
@@ -151,8 +159,8 @@ def parse_command_response(
     env = raw.get("env")
     if not isinstance(env, int):
         raise ProtocolError(f"REPL command answer without env: {raw!r}")
-    messages = extra_messages + tuple(parse_message(m, line_offset) for m in _list(raw, "messages"))
-    sorries = tuple(parse_sorry(s, state_of, line_offset) for s in _list(raw, "sorries"))
+    messages = extra_messages + tuple(parse_message(m, line_offset) for m in list_field(raw, "messages"))
+    sorries = tuple(parse_sorry(s, state_of, line_offset) for s in list_field(raw, "sorries"))
     return CheckResult(
         verdict=decide(messages, sorries),
         messages=messages,
@@ -178,11 +186,11 @@ def parse_tactic_response(
             raw=raw,
         )
     proof_state = raw.get("proofState")
-    goals = _list(raw, "goals")
+    goals = list_field(raw, "goals")
     if not isinstance(proof_state, int) or not all(isinstance(g, str) for g in goals):
         raise ProtocolError(f"bad REPL tactic answer: {raw!r}")
-    messages = tuple(parse_message(m) for m in _list(raw, "messages"))
-    sorries = _list(raw, "sorries")
+    messages = tuple(parse_message(m) for m in list_field(raw, "messages"))
+    sorries = list_field(raw, "sorries")
     if any(m.severity is Severity.error for m in messages) or sorries:
         status = StepStatus.error
     elif goals:
