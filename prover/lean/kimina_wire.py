@@ -23,8 +23,7 @@ from typing import Any
 
 from prover.errors import ProtocolError
 from prover.lean.positions import kimina_header_line_count
-from prover.lean.repl_protocol import list_field
-from prover.lean.repl_protocol import parse_message, parse_sorry
+from prover.lean.repl_protocol import list_field, parse_message, parse_sorry
 from prover.lean.verdict import decide
 from prover.types import CheckResult, Verdict
 
