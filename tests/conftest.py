@@ -27,3 +27,9 @@ def _llm_loopback_only(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     """Tests cannot reach a real LLM endpoint by accident: only tests marked `llm` may leave loopback."""
     if request.node.get_closest_marker("llm") is None:
         monkeypatch.setenv("PROVER_TEST_LOOPBACK_ONLY", "1")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or write the user's ~/.cache/prover (lemma cache, LLM cache, premise index)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
