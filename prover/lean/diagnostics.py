@@ -87,8 +87,13 @@ def _json_object(check: FileCheck, message: Message) -> dict[str, Any]:
 
 
 def _vscode_line(check: FileCheck, message: Message) -> str:
-    positions = _EditorPositions(check.source, ColumnUnit.utf16)
+    return vscode_line(check.path, check.source, message)
+
+
+def vscode_line(path: str, source: str, message: Message) -> str:
+    """One message in the ``vscode`` format (``VSCODE_PATTERN``): 1-based UTF-16 columns, one line."""
+    positions = _EditorPositions(source, ColumnUnit.utf16)
     line, column = positions.line_column(message.pos)
     end_line, end_column = positions.line_column(message.end_pos) if message.end_pos else (line, column)
     text = VSCODE_LINE_BREAK.join(message.text.split("\n"))
-    return f"{check.path}:{line}:{column}:{end_line}:{end_column}: {message.severity.value}: {text}"
+    return f"{path}:{line}:{column}:{end_line}:{end_column}: {message.severity.value}: {text}"

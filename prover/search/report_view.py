@@ -13,9 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from prover.lean.diagnostics import vscode_line
 from prover.search.events import EventKind, SearchEvent
 from prover.search.prove_path import ProveRun
-from prover.types import ProofStatus
+from prover.types import Message, ProofStatus, Severity
 
 STATUS_STYLE = {
     ProofStatus.proved: "green",
@@ -91,11 +92,12 @@ def as_json(run: ProveRun) -> str:
 
 
 def as_vscode(run: ProveRun) -> str:
-    """``FILE:LINE:COL: SEVERITY: TEXT`` per theorem (1-based column), for a VS Code problem matcher."""
+    """One line per theorem in ``prover check``'s ``vscode`` format, so one problem matcher reads both."""
     lines = []
     for theorem in run.report.theorems:
         result = theorem.result
-        severity = "info" if result.status is ProofStatus.proved else "warning"
+        severity = Severity.info if result.status is ProofStatus.proved else Severity.warning
         text = f"{result.name} {result.status.value.replace('_', ' ')}: {result.reason}"
-        lines.append(f"{run.report.source}:{theorem.pos.line}:{theorem.pos.column + 1}: {severity}: {text}")
+        message = Message(severity=severity, pos=theorem.pos, text=text)
+        lines.append(vscode_line(run.report.source, run.report.original, message))
     return "\n".join(lines)

@@ -138,3 +138,28 @@ def test_sigint_leaves_the_input_file_intact(tmp_path: Path, minif2f: MiniF2F) -
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("three", ".three"))) == [
         "three.lean"
     ]
+
+
+def test_vscode_output_is_read_by_the_tasks_problem_matcher(tmp_path: Path, minif2f: MiniF2F) -> None:
+    import re
+
+    from prover.lean.diagnostics import VSCODE_PATTERN
+
+    source = minif2f.file("mathd_algebra_478", UNPROVABLE)
+    (tmp_path / "two.lean").write_text(source, encoding="utf-8")
+    write_config(tmp_path, three_theorem_script())
+    process = prover(tmp_path, "prove", "two.lean", "--no-llm", "--format", "vscode")
+    out, err = process.communicate(timeout=80)
+    assert process.returncode == 1, err
+    tasks = json.loads((Path(__file__).resolve().parents[3] / ".vscode" / "tasks.json").read_text())
+    matchers = {task["label"]: task["problemMatcher"]["pattern"]["regexp"] for task in tasks["tasks"]}
+    assert matchers["prover: prove current file"] == VSCODE_PATTERN
+    lines = out.strip().splitlines()
+    parsed = [re.match(VSCODE_PATTERN, line) for line in lines]
+    assert len(lines) == 2 and all(parsed), out
+    by_name = {m.group(7).split()[0]: m for m in parsed if m}
+    unproved = by_name[UNPROVABLE]
+    assert unproved.group(6) == "warning" and "not proved" in unproved.group(7)
+    keyword_line = next(n for n, text in enumerate(source.splitlines(), 1) if f"theorem {UNPROVABLE}" in text)
+    assert int(unproved.group(2)) == keyword_line
+    assert by_name["mathd_algebra_478"].group(6) == "info"
