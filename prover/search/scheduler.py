@@ -167,15 +167,7 @@ class Scheduler:
                 work.pending -= 1
                 continue
             strategy = self.strategies[index]
-            ctx = StrategyContext(
-                settings=self.services.settings,
-                lean=self.services.lean,
-                budget=self._node_budget(node),
-                models=self.services.models,
-                smt=self._smt,
-                retriever=self.services.retriever,
-                search_started=self._started,
-            )
+            ctx = self._context(node)
             task = asyncio.create_task(
                 strategy.run(self.tree.goal(node), ctx), name=f"{strategy.name}@{node}"
             )
@@ -213,20 +205,25 @@ class Scheduler:
         self._work[node] = _GoalWork(stages=stages, generation=previous.generation + 1 if previous else 0)
         self._next_stage(node)
 
+    def _context(self, node: str) -> StrategyContext:
+        """What a strategy may use on ``node``: the shared services and the node's own budget."""
+        return StrategyContext(
+            settings=self.services.settings,
+            lean=self.services.lean,
+            budget=self._node_budget(node),
+            models=self.services.models,
+            smt=self._smt,
+            retriever=self.services.retriever,
+            search_started=self._started,
+        )
+
     def _next_stage(self, node: str) -> None:
         """Queue the next stage with an applicable strategy; fail the goal when none is left."""
         work = self._work[node]
         goal = self.tree.goal(node)
         while work.stages and work.pending == 0:
             stage = work.stages.pop(0)
-            probe = StrategyContext(
-                settings=self.services.settings,
-                lean=self.services.lean,
-                budget=self._node_budget(node),
-                models=self.services.models,
-                smt=self._smt,
-                retriever=self.services.retriever,
-            )
+            probe = self._context(node)
             for index, strategy in enumerate(self.strategies):
                 if strategy.stage == stage and strategy.applicable(goal, probe):
                     score = self._score(node, strategy)

@@ -60,7 +60,8 @@ def role_cfg(fake: FakeOpenAI, **changes: object) -> RoleSettings:
         "provider": "openai",
         "base_url": fake.base_url,
         "model": "fake-model",
-        "timeout_s": 0.3,
+        # Long enough that a healthy answer never times out on a loaded machine; `slow` faults outlast it.
+        "timeout_s": 1.0,
         "max_retries": 2,
         "temperature": 0.0,
     }
@@ -76,7 +77,7 @@ def chat(text: str, **changes: object) -> LLMRequest:
 @pytest.mark.parametrize("fault", RETRYABLE)
 async def test_a_transient_fault_is_retried_then_succeeds(fake: FakeOpenAI, fault: Fault) -> None:
     fake.script("lemma", "by norm_num")
-    fake.fault(fault, delay_s=2.0)
+    fake.fault(fault, delay_s=4.0)
     sleep = RecordedSleep()
     model = OpenAICompatible(Role.prover, role_cfg(fake), retry=FAST, sleep=sleep)
     response = await model.generate(chat("prove the lemma"))
@@ -91,7 +92,7 @@ async def test_a_transient_fault_is_retried_then_succeeds(fake: FakeOpenAI, faul
 async def test_a_persistent_fault_becomes_a_model_error_after_the_configured_attempts(
     fake: FakeOpenAI, fault: Fault
 ) -> None:
-    fake.fault(fault, times=3, delay_s=2.0)
+    fake.fault(fault, times=3, delay_s=4.0)
     model = OpenAICompatible(Role.prover, role_cfg(fake, max_retries=2), retry=FAST, sleep=RecordedSleep())
     with pytest.raises(ModelError, match=REASON[fault]) as caught:
         await model.generate(chat("anything"))
