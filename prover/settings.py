@@ -136,6 +136,10 @@ class RetrievalSettings(Section):
     k: int = Field(default=10, ge=1)
     include_private: bool = False
     include_deprecated: bool = False
+    # premises_for: the reasoner writes this many informal queries per goal (0: the goal text only),
+    # each fetches per_query_k premises, and the merged list is cut to the caller's k (Hilbert: 5 and 5).
+    reasoner_queries: int = Field(default=5, ge=0)
+    per_query_k: int = Field(default=5, ge=1)
 
 
 class SmtSettings(Section):
@@ -146,8 +150,16 @@ class SmtSettings(Section):
 
 class EvalSettings(Section):
     run_dir: Path = Path("runs")
-    workers: int = Field(default=1, ge=1)
-    use_ray: bool = False
+    workers: int = Field(default=1, ge=1, description="problems proved at the same time (local or on Ray)")
+    ray: str | None = Field(
+        default=None, description="Ray cluster: 'auto' starts a local one, or an address (host:port)"
+    )
+    ray_max_retries: int = Field(default=3, ge=0, description="Ray: reruns of a problem whose node was lost")
+    verdict_cache: bool = Field(default=True, description="reuse Lean verdicts of identical checks")
+    verdict_cache_path: Path | None = Field(
+        default=None, description="SQLite verdict cache; default: <cache_dir>/lean_verdicts.sqlite3"
+    )
+    download_timeout_s: float = Field(default=60.0, gt=0)
 
 
 class Settings(BaseSettings):

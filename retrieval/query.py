@@ -6,6 +6,7 @@ import re
 
 from prover.types import PremiseHit
 from retrieval.base import Retriever
+from retrieval.fusion import RRF_K
 from retrieval.names import names_in_error
 
 _DECL_HEAD = re.compile(r"^\s*(?:theorem|lemma|example)\s+(?:[^\s(\[{:]+)?", re.MULTILINE)
@@ -54,3 +55,60 @@ def premises_for_error(retriever: Retriever, message: str, k: int = 5) -> list[P
                 seen.add(hit.premise.name)
                 hits.append(hit)
     return hits
+
+
+_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)]|query\s*\d*\s*[:.)-])\s*", re.IGNORECASE)
+_FENCE = re.compile(r"^\s*```")
+_THINKING = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
+
+
+def parse_search_queries(answer: str, limit: int) -> list[str]:
+    """The search queries of a reasoner's answer: one per line, list marks and quotes removed.
+
+    Blank lines, code fences and a reasoning block (``<think>…</think>``) are skipped; equal queries (up to
+    case and spacing) count once; at most ``limit`` are kept, in the order written.
+    """
+    queries: list[str] = []
+    seen: set[str] = set()
+    for line in _THINKING.sub("\n", answer).splitlines():
+        if _FENCE.match(line):
+            continue
+        text = line
+        for _ in range(2):  # "- Query 2: ..." carries two marks
+            text = _LIST_MARK.sub("", text, count=1)
+        text = text.strip().strip("\"'`“”").strip()
+        key = " ".join(text.lower().split())
+        if len(key) < 3 or key in seen:
+            continue
+        seen.add(key)
+        queries.append(" ".join(text.split()))
+        if len(queries) >= limit:
+            break
+    return queries
+
+
+def merge_hits(runs: list[list[PremiseHit]], k: int) -> list[PremiseHit]:
+    """The results of several queries as one list of at most ``k`` distinct premises (by name).
+
+    A premise found by several queries outranks one found by a single query; among equals, the better
+    (smaller) best rank wins, then the earlier query. The score is the fused reciprocal-rank score.
+    """
+    fused: dict[str, float] = {}
+    best: dict[str, tuple[int, int]] = {}
+    hits: dict[str, PremiseHit] = {}
+    for query_index, run in enumerate(runs):
+        seen_here: set[str] = set()
+        for rank, hit in enumerate(run, start=1):
+            name = hit.premise.name
+            if name in seen_here:
+                continue
+            seen_here.add(name)
+            fused[name] = fused.get(name, 0.0) + 1.0 / (RRF_K + rank)
+            position = (rank, query_index)
+            if name not in best or position < best[name]:
+                best[name] = position
+                hits.setdefault(name, hit)
+    order = sorted(fused, key=lambda name: (-fused[name], best[name]))
+    return [
+        PremiseHit(premise=hits[name].premise, score=round(fused[name], 6)) for name in order[: max(k, 0)]
+    ]
