@@ -37,6 +37,9 @@ Rules file (scripted mode), all keys optional::
        {"tactic": REGEX, "goals": [...], "messages": [MSG...], "sorries": [{"goal": ...}], "error": TEXT}
      ]}
 
+A cmd rule may give ``"sorry_goals": [GOAL...]`` instead of ``sorries``: the command is answered like an
+unmatched one (every ``sorry`` token reported where it stands, ``declaration uses sorry`` warnings) except that
+the i-th ``sorry`` carries the i-th goal (``default_goal`` past the list), after the rule's ``messages``.
 A ``MSG`` is ``{"severity", "data", "pos": [line, col], "endPos": [line, col]}`` or uses ``"at": TEXT`` to
 place it on the first occurrence of TEXT in the command. A ``SORRY`` is ``{"goal", "pos", "endPos"}`` or
 ``{"goal", "at"}``. Commands that match no rule get the default: each ``sorry`` token becomes a sorry
@@ -290,7 +293,13 @@ class ScriptedLean:
         if env is not None and not (isinstance(env, int) and 0 <= env < self.envs):
             return {"message": "Unknown environment."}
         rule = self.match("cmd", text)
-        if rule is not None and ("messages" in rule or "sorries" in rule):
+        if rule is not None and "sorry_goals" in rule:
+            # Like an unmatched command (each `sorry` reported, `declaration uses sorry` warnings), but the
+            # i-th `sorry` of the text stands for the i-th goal given; the rule's own messages come first.
+            extra = [self._message(m, text) for m in rule.get("messages", [])]
+            messages, sorries = self._default_command(text, goals=rule["sorry_goals"])
+            messages = extra + messages
+        elif rule is not None and ("messages" in rule or "sorries" in rule):
             messages = [self._message(m, text) for m in rule.get("messages", [])]
             sorries = []
             for spec in rule.get("sorries", []):
@@ -307,17 +316,20 @@ class ScriptedLean:
             response["sorries"] = sorries
         return response
 
-    def _default_command(self, text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _default_command(
+        self, text: str, goals: list[str] | None = None
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         messages: list[dict[str, Any]] = []
         sorries: list[dict[str, Any]] = []
         warned: set[int] = set()
-        for found in _SORRY.finditer(text):
-            ident = self._new_proof_state([self.default_goal])
+        for number, found in enumerate(_SORRY.finditer(text)):
+            goal = goals[number] if goals is not None and number < len(goals) else self.default_goal
+            ident = self._new_proof_state([goal])
             sorries.append(
                 {
                     "proofState": ident,
                     "pos": _position(text, found.start()),
-                    "goal": self.default_goal,
+                    "goal": goal,
                     "endPos": _position(text, found.end()),
                 }
             )

@@ -75,6 +75,21 @@ class Script:
         self.rules.append(rule)
         return self
 
+    def on_sketch(
+        self,
+        regex: str,
+        goals: list[str],
+        *,
+        messages: list[dict[str, Any]] | None = None,
+        delay: float = 0.0,
+    ) -> Script:
+        """Commands matching ``regex``: every ``sorry`` reported in place, the i-th with ``goals[i]``."""
+        rule: dict[str, Any] = {"cmd": regex, "sorry_goals": list(goals), "messages": messages or []}
+        if delay:
+            rule["delay"] = delay
+        self.rules.append(rule)
+        return self
+
     def on_tactic(
         self,
         regex: str,
