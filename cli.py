@@ -116,31 +116,18 @@ def doctor(ctx: typer.Context) -> None:
 
     Prints a table with the exact fix for each failing line. Exit 0 when all required checks pass, 3 otherwise.
     """
-    from rich.markup import escape
-    from rich.table import Table
-
-    from prover.doctor import CheckStatus, all_required_ok, diagnose
+    from prover.doctor import all_required_ok, diagnose
+    from prover.doctor_view import doctor_table, fix_lines
 
     settings = load(ctx)
     rows = diagnose(settings)
-    table = Table(title="prover doctor", show_lines=False)
-    for column in ("check", "status", "detail", "fix"):
-        table.add_column(column, overflow="fold")
-    colour = {
-        CheckStatus.ok: "green",
-        CheckStatus.missing: "red",
-        CheckStatus.warn: "yellow",
-        CheckStatus.off: "dim",
-    }
-    for row in rows:
-        status = row.status.value + ("" if row.required or row.status is CheckStatus.ok else " (optional)")
-        table.add_row(
-            escape(row.name), f"[{colour[row.status]}]{status}[/]", escape(row.detail), escape(row.fix)
-        )
-    _console().print(table)
+    console = _console()
+    console.print(doctor_table(rows))
+    for line in fix_lines(rows):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)  # never wrapped: copy-paste
     if not all_required_ok(rows):
         _console(stderr=True).print(
-            "[bold red]error:[/] required dependencies are missing (see the fix column)"
+            "[bold red]error:[/] required dependencies are missing (see the fixes above)"
         )
         raise typer.Exit(3)
 
@@ -154,26 +141,29 @@ def config_show(
     """Print the effective settings and where each value came from (default, file, env, cli). Secrets masked."""
     import json
 
+    from rich.markup import escape
     from rich.table import Table
 
-    from prover.settings import effective_rows, load_settings
+    from prover.settings import effective_rows, effective_values, load_settings
 
+    if fmt not in ("table", "json"):
+        fail(_usage_error(f"--format must be table or json, not {fmt!r}"), ctx)
     try:
         loaded = load_settings(_options(ctx).config)
     except ProverError as error:
         fail(error, ctx)
-    rows = effective_rows(loaded)
     if fmt == "json":
-        typer.echo(json.dumps([{"key": k, "value": v, "source": s} for k, v, s in rows], indent=2))
+        values = effective_values(loaded)
+        typer.echo(json.dumps([{"key": k, "value": v, "source": s} for k, v, s in values], indent=2))
         return
-    if fmt != "table":
-        fail(_usage_error(f"--format must be table or json, not {fmt!r}"), ctx)
+    # Key names are never cut (two keys may share a long prefix); values read as prover.toml text.
     table = Table(title="effective settings")
-    table.add_column("key")
+    table.add_column("key", no_wrap=True)
     table.add_column("value", overflow="fold")
-    table.add_column("source")
-    for key, value, source in rows:
-        table.add_row(key, value, source if source == "default" else f"[bold]{source}[/]")
+    table.add_column("source", overflow="fold")
+    for key, value, source in effective_rows(loaded):
+        shown = escape(source) if source == "default" else f"[bold]{escape(source)}[/]"
+        table.add_row(key, escape(value), shown)
     _console().print(table)
 
 
@@ -205,13 +195,23 @@ def search(
 
     if fmt not in ("table", "json"):
         fail(_usage_error(f"--format must be table or json, not {fmt!r}"), ctx)
+    if not query.strip():
+        fail(_usage_error("empty query: give a goal, a statement, a name or a Lean error"), ctx)
     settings = load(ctx, {"retrieval.k": k, "retrieval.mode": mode})
+    from prover.errors import RetrievalError
     from retrieval.names import names_in_error
     from retrieval.query import premises_for_error
-    from retrieval.retrievers import open_retriever
+    from retrieval.retrievers import open_retriever_or_bm25
 
     try:
-        retriever = open_retriever(settings)
+        try:
+            retriever, missing = open_retriever_or_bm25(settings)
+        except RetrievalError as error:  # nothing to search: the user has a command to run first
+            fail(_usage_error(str(error)), ctx)
+        if missing is not None and mode is not None:  # asked for by name: no silent substitute
+            fail(_usage_error(f"--mode {mode}: {missing.problem}; run `{missing.command}`"), ctx)
+        if missing is not None:
+            _console(stderr=True).print(f"note: {missing}", markup=False)
         top = settings.retrieval.k
         if name:
             hits = retriever.lookup_name(query, top)
@@ -556,7 +556,7 @@ def guard(
 
     Prints `file:line:col: error: …` per finding. Exit 0 clean, 1 with findings, 2 on bad input.
     """
-    from prover.lean.guard_files import guard_path
+    from prover.guard_run import guard_path
 
     allowed = set(allow or ())
     unknown = allowed - {"native_decide", "sorry"}

@@ -27,10 +27,86 @@ _META_COMMANDS = frozenset(
     {"macro", "macro_rules", "syntax", "elab", "elab_rules", "notation", "infix", "infixl", "infixr", "prefix",
      "postfix", "declare_syntax_cat", "instance"}
 )  # fmt: skip
-_RUN_COMMANDS = frozenset({"run_cmd", "run_tac", "run_elab", "run_meta"})
+_RUN_COMMANDS = frozenset({"run_cmd", "run_tac", "run_elab", "run_meta", "by_elab"})
 _META_PREFIXES = ("Lean.Elab", "Lean.Meta", "Lean.Compiler")
-_UNSAFE_NAMES = frozenset({"unsafeCast", "unsafeBaseIO", "unsafeIO", "unsafeEIO", "ofReduceBool", "Lean.ofReduceBool",
-                           "trustCompiler", "Lean.trustCompiler"})  # fmt: skip
+
+# ---------------------------------------------------------------------------- the forbidden list (one place)
+# Constants behind the escape hatches, by full name, with the reason. A use is flagged however it is written:
+# `@sorryAx`, `«sorryAx»`, `_root_.sorryAx`, or a shorter suffix of the name brought in by `open … in`
+# (`open Lean in ofReduceBool`): a token matches when one of its dotted name and the entry's is a suffix of
+# the other. Never allowed, not even with `allow_native_decide`: a proof that needs them names them on purpose.
+FORBIDDEN_CONSTANTS: dict[str, str] = {
+    "sorryAx": "the axiom behind `sorry`: proves any proposition",
+    "Lean.ofReduceBool": "axiom that trusts compiled code to evaluate `Lean.reduceBool` (native_decide's hole)",
+    "Lean.ofReduceNat": "axiom that trusts compiled code to evaluate `Lean.reduceNat`",
+    "Lean.reduceBool": "evaluated by compiled code; only usable through `Lean.ofReduceBool`",
+    "Lean.reduceNat": "evaluated by compiled code; only usable through `Lean.ofReduceNat`",
+    "Lean.trustCompiler": "axiom that declares the compiler trusted",
+    "Lean.Elab.admitGoal": "elaborator entry point that closes a goal with `sorryAx`",
+    "Lean.MVarId.admit": "closes a goal with `sorryAx`",
+    "Lean.Meta.mkSorry": "builds a `sorryAx` term",
+    "Lean.Meta.mkLabeledSorry": "builds a `sorryAx` term",
+    "Lean.Elab.Term.mkSyntheticSorryFor": "builds a `sorryAx` term",
+    "Lean.Elab.Term.exceptionToSorry": "turns an elaboration error into `sorryAx`",
+    "Lean.Elab.Tactic.closeUsingOrAdmit": "closes the goal with `sorryAx` when the tactic fails",
+    "unsafeCast": "casts between unrelated types: proves anything",
+    "unsafeBaseIO": "runs IO inside pure code",
+    "unsafeIO": "runs IO inside pure code",
+    "unsafeEIO": "runs IO inside pure code",
+}
+# Tactics (token sequences) that close goals without a kernel-checked proof term.
+FORBIDDEN_TACTICS: dict[str, str] = {
+    "sorry": "leaves the proof unfinished (elaborates to `sorryAx`)",
+    "admit": "a synonym of `sorry`",
+    "native_decide": "evaluates the decision procedure with compiled code, trusted through `Lean.ofReduceBool`",
+    "decide +native": "the same as `native_decide`",
+    "native := true": "`decide (config := { native := true })`: the same as `native_decide`",
+    "bv_decide": "checks its LRAT certificate with compiled code (`Lean.ofReduceBool`)",
+    "bv_decide?": "`bv_decide`, suggesting a call",
+    "bv_check": "checks an LRAT file with compiled code (`Lean.ofReduceBool`)",
+}
+# Tactics that trust the compiler: allowed only with `allow_native_decide`.
+_NATIVE_TACTICS = frozenset({"native_decide", "decide +native", "native := true", "bv_decide", "bv_decide?",
+                             "bv_check"})  # fmt: skip
+
+# `set_option`: options that cannot change what a statement means nor weaken checking (resource limits and
+# output only) pass anywhere. Any other option on the statement (`set_option … in` on the theorem, or a
+# `set_option` command before it) that the original does not have is a finding, since it can change how the
+# statement elaborates (`autoImplicit`, `relaxedAutoImplicit`, `elab.*`, `backward.*`, …). Options that weaken
+# checking itself (`debug.*`, e.g. `debug.skipKernelTC`) are forbidden anywhere in the file.
+HARMLESS_OPTIONS = ("maxHeartbeats", "maxRecDepth", "synthInstance.maxHeartbeats", "synthInstance.maxSize",
+                    "linter.*", "pp.*", "trace.*")  # fmt: skip
+WEAKENING_OPTIONS = ("debug.*",)
+
+
+def _option_matches(option: str, patterns: Sequence[str]) -> bool:
+    return any(
+        option.startswith(pattern[:-1]) if pattern.endswith(".*") else option == pattern
+        for pattern in patterns
+    )
+
+
+def option_is_harmless(option: str) -> bool:
+    """Whether ``set_option option …`` can neither change a statement's meaning nor weaken checking."""
+    return _option_matches(option, HARMLESS_OPTIONS)
+
+
+def _name_parts(word: str) -> list[str]:
+    parts = [part.strip("«»") for part in word.split(".")]
+    return parts[1:] if parts and parts[0] == "_root_" else parts
+
+
+_CONSTANT_PARTS = {name: name.split(".") for name in FORBIDDEN_CONSTANTS}
+
+
+def forbidden_constant(word: str) -> str | None:
+    """The forbidden constant an identifier token refers to, if any (see ``FORBIDDEN_CONSTANTS``)."""
+    parts = _name_parts(word)
+    for name, entry in _CONSTANT_PARTS.items():
+        k = min(len(parts), len(entry))
+        if parts[-k:] == entry[-k:]:
+            return name
+    return None
 
 
 class Construct(StrEnum):
@@ -44,6 +120,7 @@ class Construct(StrEnum):
     implemented_by = "implemented_by"
     extern = "extern"
     debug_option = "set_option debug"
+    escape_constant = "escape constant"
     meta_command = "macro/syntax/elab/notation/instance"
     import_ = "import"
     io = "IO"
@@ -96,18 +173,47 @@ def scan_forbidden(
     allow_native_decide: bool = False,
     allowed_imports: Sequence[str] = (),
 ) -> tuple[Finding, ...]:
-    """Every forbidden construct in ``text``, in order. ``allowed_imports`` are module roots (``Mathlib``)."""
-    return _scan(text, tokenize(text), allow_sorry, allow_native_decide, allowed_imports)
+    """Every forbidden construct in ``text``, in order. ``allowed_imports`` are module roots (``Mathlib``).
+
+    An ``import`` after the first command that is not an import is always a finding (Lean rejects the file).
+    """
+    policy = _ScanPolicy(
+        allow_sorry=allow_sorry,
+        allow_native_decide=allow_native_decide,
+        allowed_imports=tuple(allowed_imports),
+    )
+    return _scan(text, tokenize(text), policy)
 
 
 class _ScanPolicy(Frozen):
     allow_sorry: bool
     allow_native_decide: bool
-    allowed_imports: tuple[str, ...]
+    allowed_imports: tuple[str, ...] = ()  # module roots
+    original_imports: tuple[str, ...] | None = None  # exact modules; replaces the roots when known
+
+
+def _tactic_at(code: Sequence[Token], i: int) -> str | None:
+    """The ``FORBIDDEN_TACTICS`` entry that starts at ``code[i]``, if any."""
+    word = code[i].text
+    following = [t.text for t in code[i + 1 : i + 3]]
+    if word == "decide" and following == ["+", "native"]:
+        return "decide +native"
+    if word == "native" and following == [":=", "true"]:
+        return "native := true"
+    return word if word in FORBIDDEN_TACTICS and " " not in word else None
+
+
+def _import_finding(module: str, after_header: bool, policy: _ScanPolicy) -> str | None:
+    if after_header:
+        return f"`import {module}` after the header: Lean accepts imports only at the top of the file"
+    if policy.original_imports is not None:
+        return None if module in policy.original_imports else f"`import {module}` is not in the original"
+    allowed = _import_allowed(module, policy.allowed_imports)
+    return None if allowed else f"`import {module}` is not allowed"
 
 
 def _classify(
-    code: Sequence[Token], i: int, depth: int, policy: _ScanPolicy
+    code: Sequence[Token], i: int, depth: int, after_header: bool, policy: _ScanPolicy
 ) -> tuple[Construct, str, int] | None:
     """What is forbidden about ``code[i]``, if anything: (construct, message, index of the token to report)."""
     token = code[i]
@@ -120,20 +226,23 @@ def _classify(
         if word == "#exit":
             return Construct.exit, "`#exit` stops checking the rest of the file", i
         return None
+    if token.kind is TokenKind.name_literal:
+        constant = forbidden_constant(word.lstrip("`"))
+        if constant is None:
+            return None
+        return Construct.escape_constant, f"`{word}` names `{constant}`: {FORBIDDEN_CONSTANTS[constant]}", i
     if token.kind is not TokenKind.ident:
         return None
-    native = word == "native_decide" or (
-        word == "decide"
-        and following is not None
-        and following.text == "+"
-        and i + 2 < len(code)
-        and code[i + 2].text == "native"
-    )
-    if word in ("sorry", "admit"):
-        return None if policy.allow_sorry else (Construct.sorry, f"`{word}` leaves the proof unfinished", i)
-    if native:
-        message = f"`{word}` trusts the compiler (allow it with --allow native_decide)"
+    tactic = _tactic_at(code, i)
+    if tactic is not None and tactic not in _NATIVE_TACTICS:
+        message = f"`{word}` leaves the proof unfinished"
+        return None if policy.allow_sorry else (Construct.sorry, message, i)
+    if tactic is not None:
+        message = f"`{tactic}` trusts the compiler (allow it with --allow native_decide)"
         return None if policy.allow_native_decide else (Construct.native_decide, message, i)
+    constant = forbidden_constant(word)
+    if constant is not None:
+        return Construct.escape_constant, f"`{word}` is `{constant}`: {FORBIDDEN_CONSTANTS[constant]}", i
     if word == "axiom":
         return Construct.axiom, "declares a new axiom", i
     if word in _RUN_COMMANDS:
@@ -144,39 +253,30 @@ def _classify(
         return Construct.implemented_by, "`implemented_by` swaps in other code", i
     if word == "extern":
         return Construct.extern, "`extern` implementation", i
-    if word == "set_option" and following is not None and following.text.startswith("debug."):
+    if word == "set_option" and following is not None and _option_matches(following.text, WEAKENING_OPTIONS):
         return Construct.debug_option, f"`set_option {following.text}` changes what is checked", i + 1
     if word in _META_COMMANDS and depth == 0 and previous != "deriving":
         return Construct.meta_command, f"new `{word}` declaration", i
     if word == "import":
-        module = following.text if following is not None else ""
-        allowed = _import_allowed(module, policy.allowed_imports)
-        return None if allowed else (Construct.import_, f"`import {module}` is not allowed", i)
-    if word == "IO" or word.startswith("IO.") or word in _UNSAFE_NAMES:
+        problem = _import_finding(following.text if following is not None else "", after_header, policy)
+        return None if problem is None else (Construct.import_, problem, i)
+    if word == "IO" or word.startswith("IO."):
         return Construct.io, f"reference to `{word}`", i
     if word.startswith(_META_PREFIXES):
         return Construct.meta_api, f"reference to `{word}`", i
     return None
 
 
-def _scan(
-    text: str,
-    tokens: Sequence[Token],
-    allow_sorry: bool,
-    allow_native_decide: bool,
-    allowed_imports: Sequence[str],
-) -> tuple[Finding, ...]:
-    policy = _ScanPolicy(
-        allow_sorry=allow_sorry,
-        allow_native_decide=allow_native_decide,
-        allowed_imports=tuple(allowed_imports),
-    )
+def _scan(text: str, tokens: Sequence[Token], policy: _ScanPolicy) -> tuple[Finding, ...]:
     index = LineIndex(text)
     code = [t for t in tokens if not t.is_comment]
     findings: list[Finding] = []
     depth = 0  # bracket depth: `instance` inside `attribute [instance]` declares nothing
+    after_header = False  # seen a token that is not part of `prelude` / `import M`
     for i, token in enumerate(code):
-        found = _classify(code, i, depth, policy)
+        in_import = token.text in ("import", "prelude") or (i > 0 and code[i - 1].text == "import")
+        after_header = after_header or not in_import
+        found = _classify(code, i, depth, after_header, policy)
         if found is not None:
             construct, message, at = found
             findings.append(_finding(index, code[at], construct, message))
@@ -202,10 +302,35 @@ def _in_clause_prefixes(modifiers: str) -> list[str]:
             j = i
             while j < len(tokens) and tokens[j] != "in":
                 j += 1
-            found.append(" ".join(tokens[i : j + 1]))
+            harmless = tokens[i] == "set_option" and i + 1 < j and option_is_harmless(tokens[i + 1])
+            if not harmless:
+                found.append(" ".join(tokens[i : j + 1]))
             i = j
         i += 1
     return found
+
+
+def _global_options(tokens: Sequence[str]) -> list[str]:
+    """``set_option name value`` commands (not ``… in``) among ``tokens``, as ``name value``."""
+    return [
+        f"{tokens[i + 1]} {tokens[i + 2]}"
+        for i in range(len(tokens) - 2)
+        if tokens[i] == "set_option" and (i + 3 >= len(tokens) or tokens[i + 3] != "in")
+    ]
+
+
+def _statement_option(original_header: str, final: LeanFile, theorem: Declaration) -> tuple[str, Pos] | None:
+    """A ``set_option`` command before ``theorem`` that the original lacks and that is not harmless."""
+    known = set(_global_options(_token_texts(original_header)))
+    code = [t for t in tokenize(final.text[: theorem.span.start_offset]) if not t.is_comment]
+    words = [t.text for t in code]
+    for i, word in enumerate(words[:-2]):
+        if word != "set_option" or (i + 3 < len(words) and words[i + 3] == "in"):
+            continue
+        option = f"{words[i + 1]} {words[i + 2]}"
+        if option not in known and not option_is_harmless(words[i + 1]):
+            return f"set_option {option}", LineIndex(final.text).pos(code[i].start)
+    return None
 
 
 def _bound_names(binders: str) -> set[str]:
@@ -305,7 +430,19 @@ def _check(expected: Declaration, original_header: str, final: LeanFile) -> Stat
             )
     if _in_clause_prefixes(expected.modifiers) != _in_clause_prefixes(actual.modifiers):
         return StatementCheck(
-            name=name, ok=False, reason="different `open … in` / `set_option … in` prefix", pos=where
+            name=name,
+            ok=False,
+            reason="different `open … in` / `set_option … in` prefix (only resource limits, `linter.*`, "
+            "`pp.*` and `trace.*` options may be added)",
+            pos=where,
+        )
+    option = _statement_option(original_header, final, actual)
+    if option is not None:
+        return StatementCheck(
+            name=name,
+            ok=False,
+            reason=f"`{option[0]}` before the theorem can change what the statement means",
+            pos=option[1],
         )
     used = {t.text for t in code_tokens(f"{expected.binders} {expected.type}") if t.kind is TokenKind.ident}
     used -= _bound_names(expected.binders)
@@ -371,6 +508,11 @@ def _original_theorems(originals: str | Sequence[Problem]) -> list[tuple[Declara
     return found
 
 
+def _imports(header: str) -> list[str]:
+    tokens = _token_texts(header)
+    return [tokens[i + 1] for i in range(len(tokens) - 1) if tokens[i] == "import"]
+
+
 def guard_file(
     final_text: str,
     originals: str | Sequence[Problem],
@@ -382,11 +524,20 @@ def guard_file(
     """Scan all of ``final_text`` and check that every original theorem appears in it with its statement.
 
     ``originals`` is an original file's text (every theorem in it counts) or dataset problems. Helper lemmas
-    the final text adds are allowed and scanned like the rest. Raises ``LeanSourceError`` when an original
-    holds no theorem.
+    the final text adds are allowed and scanned like the rest. Every import of ``final_text`` must be one the
+    originals have (an added module can bring axioms or ``macro_rules``); only when the originals import
+    nothing (a bare statement) do the module roots ``allowed_imports`` apply instead. Raises
+    ``LeanSourceError`` when an original holds no theorem.
     """
     tokens = tokenize(final_text)
     final = parse_file(final_text, tokens=tokens)
-    checks = tuple(_check(theorem, header, final) for theorem, header in _original_theorems(originals))
-    findings = _scan(final_text, tokens, allow_sorry, allow_native_decide, allowed_imports)
-    return GuardReport(findings=findings, statements=checks)
+    theorems = _original_theorems(originals)
+    checks = tuple(_check(theorem, header, final) for theorem, header in theorems)
+    original_imports = tuple(dict.fromkeys(m for _, header in theorems for m in _imports(header)))
+    policy = _ScanPolicy(
+        allow_sorry=allow_sorry,
+        allow_native_decide=allow_native_decide,
+        allowed_imports=tuple(allowed_imports),
+        original_imports=original_imports or None,
+    )
+    return GuardReport(findings=_scan(final_text, tokens, policy), statements=checks)

@@ -1,4 +1,6 @@
-"""``prover guard`` as a library call: read a proof file and its originals from disk, then run the guard."""
+"""``prover guard`` as a library call: read a proof file and its originals (a `.lean` file or a dataset) from
+disk, then run the guard. It lives above `prover/lean/` because it knows the dataset loaders (`prover/data`).
+"""
 
 from __future__ import annotations
 
