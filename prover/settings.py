@@ -7,6 +7,7 @@ Secrets never live here: a role names the environment variable that holds its ke
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -63,10 +64,18 @@ class LeanSettings(Section):
     kimina_endpoint: Literal["check", "verify"] = Field(
         default="check", description="Kimina API: /api/check, or the backward-compatible /verify"
     )
-    kimina_lines: Literal["file", "body"] = Field(
-        default="file", description="Kimina line numbers: of the file (servers from 2025-10) or of the body"
+    kimina_lines: Literal["auto", "file", "body"] = Field(
+        default="auto",
+        description="Kimina line numbers: auto (probe the server once), of the file (GitHub HEAD) or of the "
+        "body (kimina-ast-server 2.1.3)",
     )
     kimina_batch_size: int = Field(default=8, ge=1, description="Kimina snippets per HTTP request")
+    kimina_server_repls: int = Field(
+        default=4,
+        ge=1,
+        description="REPLs the Kimina server runs at once (its LEAN_SERVER_MAX_REPLS); no more snippets are "
+        "sent at a time",
+    )
     allow_native_decide: bool = False
 
     def resolved_project_dir(self) -> Path:
@@ -148,6 +157,57 @@ class SmtSettings(Section):
     enabled: bool = True
 
 
+class RepairSettings(Section):
+    """Compiler-guided repair of proofs Lean rejected (``repair/``): normalise, sorrify, tools, subgoals, LLM."""
+
+    enabled: bool = True
+    rounds: int = Field(default=2, ge=0, description="LLM repair rounds per attempt (Goedel-Prover-V2: 2)")
+    max_depth: int = Field(default=2, ge=1, description="repairs of repairs (APOLLO: 2 to 4)")
+    max_attempts: int = Field(default=3, ge=0, description="rejected attempts repaired per goal, best first")
+    model: Literal["prover", "reasoner"] = Field(default="prover", description="the LLM role that repairs")
+    subgoals: bool = Field(default=True, description="turn the holes of a sorrified proof into subgoals")
+    premises_k: int = Field(default=5, ge=0, description="retrieved premises shown to the repair model")
+    tool_alternatives: list[str] = Field(
+        default_factory=lambda: [
+            "nlinarith",
+            "linarith",
+            "norm_num",
+            "positivity",
+            "omega",
+            "simp",
+            "field_simp",
+            "ring_nf",
+            "aesop",
+            "decide",
+            "simp_all",
+            "norm_num [*] at *",
+        ],
+        description="automation tactics tried in place of a failing one (after Z3's hints)",
+    )
+
+
+class DecomposeSettings(Section):
+    """Recursive decomposition (``decompose/``): informal draft → Lean sketch with holes → subgoals."""
+
+    enabled: bool = Field(default=True, description="decompose hard goals when a reasoner model is configured")
+    max_depth: int = Field(default=4, ge=0, description="goals at this depth are not decomposed (Hilbert: 4)")
+    sketches: int = Field(default=2, ge=1, description="sketches requested per round, in parallel (k)")
+    sketch_corrections: int = Field(
+        default=3, ge=0, description="LLM corrections of a failing sketch, each after masking (Hilbert: 8)"
+    )
+    refinements: int = Field(
+        default=2, ge=0, description="new sketches after a step Z3 refuted or the reasoner judged false"
+    )
+    use_dataset_informal_proof: bool = Field(
+        default=True, description="draft from the problem's informal proof when it has one (no LLM call)"
+    )
+    long_proof_lines: int = Field(
+        default=30, ge=0, description="a reasoner proof of a step longer than this is decomposed instead (0: off)"
+    )
+    premises_k: int = Field(default=8, ge=0, description="retrieved premises shown in the sketch prompt")
+    judge: bool = Field(default=True, description="ask the reasoner whether unproved subgoals are true (YES/NO)")
+
+
 class EvalSettings(Section):
     run_dir: Path = Path("runs")
     workers: int = Field(default=1, ge=1, description="problems proved at the same time (local or on Ray)")
@@ -174,6 +234,8 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     smt: SmtSettings = SmtSettings()
+    repair: RepairSettings = RepairSettings()
+    decompose: DecomposeSettings = DecomposeSettings()
     eval: EvalSettings = EvalSettings()
     cache_dir: Path = Field(default_factory=default_cache_dir)
 
@@ -252,6 +314,8 @@ def load_settings(
     """
     layers: list[tuple[str, dict[str, Any]]] = []
     if config is not None:
+        if config.is_dir():
+            raise ConfigError("is a directory, not a settings file (give a prover.toml)", where=str(config))
         if not config.is_file():
             raise ConfigError("config file not found", where=str(config))
         layers.append((str(config), _read_toml(config)))
@@ -275,12 +339,51 @@ def load_settings(
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"])
         origin = next((name for name, tree in reversed(layers) if _has_path(tree, key)), "settings")
-        raise ConfigError(f"{key}: {first['msg']}", where=origin) from exc
+        raise _config_error(first, key, origin) from exc
 
     sources: dict[str, str] = {}
     for key in _leaf_paths(settings.model_dump()):
         sources[key] = next((name for name, tree in reversed(layers) if _has_path(tree, key)), "default")
     return LoadedSettings(settings=settings, sources=sources)
+
+
+_PLAIN_MESSAGES = {
+    "int_parsing": "not an integer",
+    "int_from_float": "not an integer",
+    "float_parsing": "not a number",
+    "bool_parsing": "not a boolean (true or false)",
+    "string_type": "not a string",
+    "list_type": "not a list",
+}
+
+
+def _config_error(error: Any, key: str, origin: str) -> ConfigError:
+    """One line naming the key as the user wrote it: ``PROVER_LEAN__WORKERS=abc: not an integer``, or
+    ``prover.toml: lean.wokers: unknown key (did you mean `workers`?)``."""
+    message = _PLAIN_MESSAGES.get(error["type"], error["msg"])
+    if error["type"] == "extra_forbidden":
+        message = "unknown key" + _nearest_key(tuple(str(p) for p in error["loc"]))
+    if origin == "env":
+        variable = ENV_PREFIX + "__".join(str(p) for p in error["loc"]).upper()
+        value = os.environ.get(variable)
+        shown = f"{variable}={value}" if value is not None else variable
+        return ConfigError(f"{shown}: {message}")
+    return ConfigError(f"{key}: {message}", where=origin)
+
+
+def _nearest_key(loc: tuple[str, ...]) -> str:
+    """`` (did you mean `workers`?)`` for the closest field of the section, or nothing."""
+    import difflib
+
+    model: Any = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    close = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def _has_path(tree: dict[str, Any], dotted: str) -> bool:
@@ -318,14 +421,34 @@ def _mask(value: Any) -> Any:
     return value
 
 
-def effective_rows(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
-    """(key, value, source) for every leaf, secrets masked; what ``prover config show`` prints."""
+def effective_values(loaded: LoadedSettings) -> list[tuple[str, Any, str]]:
+    """(key, value, source) for every leaf, secrets masked; values as JSON (``None``, lists, numbers)."""
     flat = _mask(loaded.settings.model_dump(mode="json"))
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, Any, str]] = []
     for key in _leaf_paths(flat):
         node: Any = flat
         for part in key.split("."):
             node = node[part]
-        shown = node if isinstance(node, str) else repr(node)
-        rows.append((key, shown, loaded.sources.get(key, "default")))
+        rows.append((key, node, loaded.sources.get(key, "default")))
     return rows
+
+
+def toml_value(value: Any) -> str:
+    """``value`` as it would be written in ``prover.toml`` (``None``, which TOML lacks, is ``(unset)``)."""
+    if value is None:
+        return "(unset)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }" if value else "{}"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def effective_rows(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
+    """(key, value, source) for every leaf, secrets masked, values as ``prover.toml`` text; what ``prover
+    config show`` prints."""
+    return [(key, toml_value(value), source) for key, value, source in effective_values(loaded)]

@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 DEPTH_WEIGHT = 1.0
 FAILURE_WEIGHT = 0.5
 CACHE_STRATEGY = "lemma_cache"
+# Verdicts of attempts a later strategy (repair) may work from: Lean read the proof and said why it failed.
+REPAIRABLE = frozenset({Verdict.lean_error, Verdict.sorry, Verdict.timeout})
 
 
 @dataclass
@@ -215,7 +217,19 @@ class Scheduler:
             smt=self._smt,
             retriever=self.services.retriever,
             search_started=self._started,
+            rejected=self._rejected(node),
         )
+
+    def _rejected(self, node: str) -> tuple[AttemptRecord, ...]:
+        """The attempts on ``node`` that Lean checked and rejected (not scan rejections, not crashes)."""
+        records: list[AttemptRecord] = []
+        for child in self.tree.children(node):
+            if self.tree.kind(child) is not NodeKind.attempt:
+                continue
+            record: AttemptRecord = self.tree.graph.nodes[child]["record"]
+            if record.attempt.verdict in REPAIRABLE and record.attempt.proof.strip():
+                records.append(record)
+        return tuple(records)
 
     def _next_stage(self, node: str) -> None:
         """Queue the next stage with an applicable strategy; fail the goal when none is left."""

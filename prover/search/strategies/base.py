@@ -164,6 +164,9 @@ class StrategyContext:
     smt: SmtGate | None = None
     retriever: Retriever | None = None
     search_started: float = 0.0  # perf_counter() at the start of the search (attempt timestamps)
+    # The attempts already recorded on this goal that Lean rejected (proof text and messages), oldest first:
+    # what the repair strategy works from. A snapshot taken when the run starts.
+    rejected: tuple[AttemptRecord, ...] = ()
     meter: Meter = field(default_factory=Meter)
 
     def model(self, role: Role) -> ProofModel | None:
