@@ -23,7 +23,13 @@ from tests.fakes.kimina_server import KiminaFakeServer
 
 
 async def one_run(url: str, codes: list[str], batch: int, workers: int) -> float:
-    lean = LeanSettings(backend="kimina", kimina_url=url, kimina_batch_size=batch, workers=workers)
+    lean = LeanSettings(
+        backend="kimina",
+        kimina_url=url,
+        kimina_batch_size=batch,
+        kimina_server_repls=workers * batch,  # `workers` requests of `batch` snippets in flight
+        kimina_lines="file",
+    )
     backend = KiminaBackend(lean)
     started = time.perf_counter()
     results = await backend.check_many(codes, timeout=30)

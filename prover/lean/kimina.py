@@ -1,15 +1,24 @@
 """``KiminaBackend``: checks Lean text on a Kimina Lean Server over HTTP (several servers behind a balancer scale
 verification past one machine).
 
-- Batching: ``check_many`` sends ``lean.kimina_batch_size`` snippets per request, at most ``lean.workers``
-  requests at a time.
+- Capacity: the server runs ``lean.kimina_server_repls`` REPLs. Never more snippets than that are in flight
+  (a batch is at most that large, and requests wait for free slots), so the server has a free REPL for
+  every snippet it receives from this client.
+- Batching: ``check_many`` sends up to ``lean.kimina_batch_size`` snippets per request.
+- Backpressure: a per-snippet "No available REPLs" (what the published server answers, with HTTP 200, when
+  its REPLs stayed busy) is re-sent after a jittered backoff and counted in ``stats.busy_retries``; it is
+  never a verdict. After ``max_attempts`` busy rounds: ``LeanUnavailable``.
 - Retries: 429 (honouring ``Retry-After``), 5xx and connection errors are retried with exponential backoff and
   jitter, ``max_attempts`` in all; then ``LeanUnavailable``. A 401/403 is a ``ConfigError`` (the API key),
   any other 4xx a ``ProtocolError``.
 - Timeouts: the server spends up to ``timeout`` on a snippet's header and up to ``timeout`` on its body, so
-  the HTTP read limit is ``2 * timeout + http_grace_s``; past it every snippet of the batch gets
-  ``Verdict.timeout``. The server's own "timed out" errors are ``Verdict.timeout`` as well.
-- Positions come back file-relative whatever the server counts from (``lean.kimina_lines``).
+  a request of ``n`` snippets needs at most ``ceil(n / kimina_server_repls)`` such rounds: the HTTP read
+  limit is that times ``2 * timeout``, plus ``http_grace_s``. A request that passes it was queued behind
+  someone else's work, not stopped by Lean: its snippets are re-sent (``stats.client_wait_retries``), never
+  reported as timeouts; after ``max_attempts`` waits, ``LeanUnavailable``. Only the server's own "timed
+  out" errors are ``Verdict.timeout``.
+- Positions come back file-relative whatever the server counts from: ``lean.kimina_lines = "auto"`` sends
+  ``LINE_PROBE`` once (the first check) and reads the answer; ``"file"``/``"body"`` override it.
 - Authentication: ``Authorization: Bearer <key>`` (as the Kimina client sends it), the key read from the
   environment variable named by ``lean.kimina_api_key_env``.
 """
@@ -19,11 +28,13 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import math
 import os
 import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -31,17 +42,20 @@ import httpx
 from prover.errors import BackendError, ConfigError, LeanUnavailable, ProtocolError
 from prover.lean.backend import CAP_COMMAND
 from prover.lean.kimina_wire import (
+    BUSY_ERROR,
     ENDPOINT_PATHS,
+    LINE_PROBE,
     KiminaEndpoint,
     KiminaLines,
+    is_busy,
     line_offset,
+    lines_from_probe,
     parse_result,
     request_body,
     results_by_id,
 )
-from prover.lean.verdict import decide
 from prover.settings import LeanSettings
-from prover.types import CheckResult, StateRef, StepResult
+from prover.types import CheckResult, Frozen, StateRef, StepResult
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +64,26 @@ RETRY_AFTER_MAX_S = 60.0
 """A server asking for a longer pause than this is waited on for this long only (the budget stays bounded)."""
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class KiminaStats(Frozen):
+    """Counters of one backend since it was made (benches, tests, ``-v`` logs)."""
+
+    requests: int  # HTTP requests sent, retries included
+    snippets: int  # snippets answered with a result (not counting re-sends)
+    busy_retries: int  # snippets re-sent after "No available REPLs"
+    client_wait_retries: int  # snippets re-sent after the HTTP read limit passed
+    http_retries: int  # requests re-sent after 429 / 5xx / a connection error
+    lines: str | None  # what the server counts lines from, once known
+
+
+@dataclass
+class _Counters:
+    requests: int = 0
+    snippets: int = 0
+    busy_retries: int = 0
+    client_wait_retries: int = 0
+    http_retries: int = 0
 
 
 class KiminaBackend:
@@ -71,7 +105,10 @@ class KiminaBackend:
             raise ValueError("max_attempts must be at least 1")
         self._lean = lean
         self._endpoint = KiminaEndpoint(lean.kimina_endpoint)
-        self._lines = KiminaLines(lean.kimina_lines)
+        self._lines: KiminaLines | None = (
+            None if lean.kimina_lines == "auto" else KiminaLines(lean.kimina_lines)
+        )
+        self._probe_lock = asyncio.Lock()
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
         self._backoff_max_s = backoff_max_s
@@ -80,11 +117,18 @@ class KiminaBackend:
         self._rng = rng or random.Random()
         self._url = lean.kimina_url.rstrip("/")
         self._client = httpx.AsyncClient(base_url=self._url, transport=transport, headers=_auth_headers(lean))
-        self._requests = asyncio.Semaphore(lean.workers)
+        self._slots = asyncio.Semaphore(lean.kimina_server_repls)  # one per server REPL
+        self._admission = asyncio.Lock()  # a request takes all its slots at once: no two half-admitted
+        self._counters = _Counters()
 
     @property
     def capabilities(self) -> frozenset[str]:
         return frozenset({CAP_COMMAND})
+
+    @property
+    def stats(self) -> KiminaStats:
+        lines = None if self._lines is None else self._lines.value
+        return KiminaStats(**vars(self._counters), lines=lines)
 
     async def check(self, code: str, *, timeout: float | None = None, fresh: bool = False) -> CheckResult:
         limit = self._lean.timeout_s if timeout is None else timeout
@@ -92,7 +136,7 @@ class KiminaBackend:
 
     async def check_many(self, codes: Sequence[str], *, timeout: float | None = None) -> list[CheckResult]:
         limit = self._lean.timeout_s if timeout is None else timeout
-        size = self._lean.kimina_batch_size
+        size = min(self._lean.kimina_batch_size, self._lean.kimina_server_repls)
         batches = [list(codes[start : start + size]) for start in range(0, len(codes), size)]
         try:
             async with asyncio.TaskGroup() as group:  # one failing batch cancels the others
@@ -111,36 +155,98 @@ class KiminaBackend:
         await self._client.aclose()
 
     # ------------------------------------------------------------------------------------------ internals
+    async def _server_lines(self) -> KiminaLines:
+        """What the server counts lines from: the setting, or (``auto``) one probe per backend."""
+        async with self._probe_lock:
+            if self._lines is None:
+                (answer,) = await self._answers([LINE_PROBE], self._lean.timeout_s, fresh=False)
+                probed = lines_from_probe(parse_result(answer[1], offset=0, elapsed_s=0.0))
+                if probed is None:
+                    log.warning(
+                        "could not tell what the Kimina server at %s counts lines from (probe answer: %s); "
+                        "assuming the body, as kimina-ast-server 2.1.3 does; set lean.kimina_lines",
+                        self._url,
+                        str(answer[1])[:200],
+                    )
+                    probed = KiminaLines.body
+                log.info("Kimina server at %s reports %s lines", self._url, probed.value)
+                self._lines = probed
+            return self._lines
+
     async def _check_batch(
         self, codes: list[str], timeout: float, *, fresh: bool = False
     ) -> list[CheckResult]:
-        ids = [uuid.uuid4().hex for _ in codes]
-        body = request_body(self._endpoint, list(zip(ids, codes, strict=True)), timeout, fresh=fresh)
-        started = time.monotonic()
-        async with self._requests:
-            answer = await self._post(body, timeout)
-        elapsed = time.monotonic() - started
-        if answer is None:
-            return [CheckResult(verdict=decide((), timed_out=True), elapsed_s=elapsed) for _ in codes]
-        found = results_by_id(self._endpoint, answer, ids)
+        lines = await self._server_lines()
+        answers = await self._answers(codes, timeout, fresh=fresh)
         return [
-            parse_result(found[ident], offset=line_offset(code, self._lines), elapsed_s=elapsed)
-            for ident, code in zip(ids, codes, strict=True)
+            parse_result(result, offset=line_offset(code, lines), elapsed_s=elapsed)
+            for code, (elapsed, result) in zip(codes, answers, strict=True)
         ]
 
-    async def _post(self, body: dict[str, Any], timeout: float) -> Any | None:
+    async def _answers(
+        self, codes: list[str], timeout: float, *, fresh: bool
+    ) -> list[tuple[float, dict[str, Any]]]:
+        """``(elapsed, per-snippet result)`` for each code, after re-sending what the server could not run."""
+        ids = [uuid.uuid4().hex for _ in codes]
+        answered: dict[str, tuple[float, dict[str, Any]]] = {}
+        pending = list(zip(ids, codes, strict=True))
+        busy_rounds = waits = 0
+        while pending:
+            body = request_body(self._endpoint, pending, timeout, fresh=fresh)
+            started = time.monotonic()
+            async with self._admitted(len(pending)):
+                answer = await self._post(body, timeout, len(pending))
+            elapsed = time.monotonic() - started
+            if answer is None:  # our own wait ran out: the snippets were queued, not timed out by Lean
+                waits += 1
+                self._counters.client_wait_retries += len(pending)
+                if waits >= self._max_attempts:
+                    raise LeanUnavailable(
+                        f"Kimina server gave no answer within the read limit {waits} times; it runs fewer "
+                        f"REPLs than lean.kimina_server_repls = {self._lean.kimina_server_repls} says, or "
+                        "serves other clients: lower that setting",
+                        where=self._url,
+                    )
+                await self._sleep(self._backoff(waits - 1))
+                continue
+            found = results_by_id(self._endpoint, answer, [ident for ident, _ in pending])
+            busy = [(ident, code) for ident, code in pending if is_busy(found[ident])]
+            for ident, _ in pending:
+                if not is_busy(found[ident]):
+                    answered[ident] = (elapsed, found[ident])
+                    self._counters.snippets += 1
+            if busy:
+                busy_rounds += 1
+                self._counters.busy_retries += len(busy)
+                if busy_rounds >= self._max_attempts:
+                    raise LeanUnavailable(
+                        f"Kimina server answered {BUSY_ERROR!r} {busy_rounds} times in a row; it is "
+                        "overloaded: lower lean.kimina_server_repls or add REPLs to the server",
+                        where=self._url,
+                    )
+                delay = self._backoff(busy_rounds - 1)
+                log.info("Kimina server busy for %d snippet(s); retry in %.2f s", len(busy), delay)
+                await self._sleep(delay)
+            pending = busy
+        return [answered[ident] for ident in ids]
+
+    def _admitted(self, count: int) -> _Slots:
+        return _Slots(self._slots, self._admission, min(count, self._lean.kimina_server_repls))
+
+    async def _post(self, body: dict[str, Any], timeout: float, count: int) -> Any | None:
         """The decoded JSON answer, or ``None`` when the server did not answer within the read limit."""
         path = ENDPOINT_PATHS[self._endpoint]
-        limits = httpx.Timeout(
-            CONNECT_TIMEOUT_S, read=2 * timeout + self._http_grace_s, connect=CONNECT_TIMEOUT_S
-        )
+        rounds = math.ceil(count / self._lean.kimina_server_repls)
+        read = rounds * 2 * max(1, math.ceil(timeout)) + self._http_grace_s
+        limits = httpx.Timeout(CONNECT_TIMEOUT_S, read=read, connect=CONNECT_TIMEOUT_S)
         last_failure = ""
         for attempt in range(self._max_attempts):
             delay = self._backoff(attempt)
+            self._counters.requests += 1
             try:
                 response = await self._client.post(path, json=body, timeout=limits)
             except httpx.ReadTimeout:
-                log.warning("Kimina server at %s did not answer within %.1f s", self._url, limits.read or 0.0)
+                log.warning("Kimina server at %s did not answer within %.1f s", self._url, read)
                 return None
             except httpx.TransportError as exc:  # refused, reset, dropped, connect/write timeouts
                 last_failure = f"{type(exc).__name__}: {exc}"
@@ -164,6 +270,7 @@ class KiminaBackend:
                 asked = _retry_after_s(response) if status == 429 else None
                 delay = delay if asked is None else asked
             if attempt + 1 < self._max_attempts:
+                self._counters.http_retries += 1
                 log.info("Kimina request failed (%s); retry %d in %.2f s", last_failure, attempt + 1, delay)
                 await self._sleep(delay)
         raise LeanUnavailable(
@@ -174,6 +281,34 @@ class KiminaBackend:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._backoff_max_s, self._backoff_s * 2.0**attempt)
         return ceiling * self._rng.uniform(0.5, 1.0)
+
+
+class _Slots:
+    """``count`` slots of a semaphore, taken together under ``admission`` and given back together."""
+
+    def __init__(self, slots: asyncio.Semaphore, admission: asyncio.Lock, count: int) -> None:
+        self._slots = slots
+        self._admission = admission
+        self._count = count
+        self._held = 0
+
+    async def __aenter__(self) -> None:
+        async with self._admission:
+            try:
+                while self._held < self._count:
+                    await self._slots.acquire()
+                    self._held += 1
+            except BaseException:
+                self._release()
+                raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        for _ in range(self._held):
+            self._slots.release()
+        self._held = 0
 
 
 def _auth_headers(lean: LeanSettings) -> dict[str, str]:

@@ -11,6 +11,15 @@ Two endpoints (field names as in the server's ``kimina`` client models):
 ``response`` is the REPL's own command response (``messages``, ``sorries``, ``env``) or a REPL-level
 ``{"message": ...}`` error. An ``error`` string means the server gave up on the snippet; one containing
 ``timed out`` ("Lean process timed out", "Lean REPL command timed out in 60 seconds") is a timeout.
+
+The published server (``kimina-ast-server`` 2.1.3) answers HTTP 200 even when it is full: a snippet that
+waited past the server's ``LEAN_SERVER_MAX_WAIT`` for a REPL comes back as ``{"id", "time": 0.0, "error":
+"No available REPLs"}`` (``is_busy``). That is backpressure, never a verdict. Fields that are ``None`` are
+left out of its answers (``response_model_exclude_none``).
+
+Lines: the published server sends only the body (the snippet minus its leading import/blank lines) to the
+REPL and reports body lines; its GitHub HEAD adds the header lines back. ``LINE_PROBE`` is a snippet whose
+one message sits on a known line either way (``lines_from_probe``).
 """
 
 from __future__ import annotations
@@ -38,8 +47,16 @@ class KiminaEndpoint(StrEnum):
 class KiminaLines(StrEnum):
     """What reported line numbers count from."""
 
-    file = "file"  # servers from 2025-10 on (commit e2cdc1f) add the header lines back
-    body = "body"  # older servers: lines of the snippet minus its leading import/blank lines
+    file = "file"  # the server's GitHub HEAD (from commit e2cdc1f, 2025-10) adds the header lines back
+    body = "body"  # kimina-ast-server 2.1.3 as published, and older servers: lines of the body
+
+
+BUSY_ERROR = "No available REPLs"
+"""The per-snippet ``error`` of a server whose REPLs all stayed busy past its wait (HTTP 200, not 429)."""
+
+LINE_PROBE = "\n\ntheorem prover_kimina_line_probe : True := sorry\n"
+"""Two header (blank) lines, then one declaration: its ``sorry`` warning is on body line 1, file line 3."""
+_PROBE_LINES = {1: KiminaLines.body, 3: KiminaLines.file}
 
 
 ENDPOINT_PATHS: dict[KiminaEndpoint, str] = {
@@ -98,6 +115,21 @@ def line_offset(code: str, lines: KiminaLines) -> int:
             return 0
         case KiminaLines.body:
             return kimina_header_line_count(code)
+
+
+def is_busy(result: dict[str, Any]) -> bool:
+    """Whether a per-snippet result is the server's "No available REPLs" (retry it later)."""
+    error = result.get("error")
+    return isinstance(error, str) and error.strip().startswith(BUSY_ERROR)
+
+
+def lines_from_probe(result: CheckResult) -> KiminaLines | None:
+    """What the server counts lines from, read off its answer to ``LINE_PROBE`` (parsed with offset 0);
+    ``None`` when the answer does not say (an error, no message, an unexpected line)."""
+    reported = {m.pos.line for m in result.messages} | {s.pos.line for s in result.sorries}
+    if len(reported) != 1:
+        return None
+    return _PROBE_LINES.get(reported.pop())
 
 
 def parse_result(result: dict[str, Any], *, offset: int, elapsed_s: float) -> CheckResult:

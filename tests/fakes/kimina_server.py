@@ -1,16 +1,33 @@
-"""A real local HTTP server that behaves like a Kimina Lean Server, answering with recorded responses.
+"""A real local HTTP server that behaves like the published Kimina Lean Server (``kimina-ast-server`` 2.1.3).
 
-It listens on 127.0.0.1 (a free port), serves ``POST /api/check`` and the backward-compatible ``POST /verify``,
-looks a snippet's answer up by its exact code (recordings from ``../shared/data/kimina-verify-transcripts``
-or rules added with ``add``), and counts every request. Validation follows the server's request models: a
-missing field or an empty/duplicate-id snippet list is answered 422, as FastAPI does.
+It listens on 127.0.0.1 (a free port) and serves what the published server serves, as it answers it:
 
-Positions: the recordings count lines from the snippet BODY (the server of that time); ``lines="file"``
-makes the fake behave like servers from 2025-10 on, which add the header lines back.
+- ``GET /health`` (and ``/``): ``{"status": "ok"}``.
+- ``POST /api/check`` and the backward-compatible ``POST /verify`` (alias ``/one_pass_verify_batch``), bodies
+  validated by pydantic models with the fields, types and constraints of the server's ``kimina_client``
+  models: unknown keys ignored, a snippet ``id`` must be a string (an integer is rejected), ``timeout: "5"``
+  is coerced, a negative timeout is rejected, snippets non-empty with unique ids. A rejected body is answered
+  422 with FastAPI's body: ``{"detail": [{"type", "loc", "msg", "input"}, ...]}``. A ``/verify`` code with
+  neither ``proof`` nor ``code`` passes validation and then fails: 500, ``Internal Server Error`` (text).
+- Answers leave out ``None`` fields (``response_model_exclude_none``): ``error`` is absent on success, and a
+  ``/verify`` result the server gave up on is ``{"custom_id", "error"}`` only. ``custom_id`` is echoed as a
+  string. ``diagnostics`` (``{"repl_uuid"}``) come with the server's timeout errors, and with every result
+  when the request asks ``debug``.
+- A snippet's answer: its recording, looked up by exact code (``../shared/data/kimina-verify-transcripts``
+  or ``add``), or else what the project's REPL double (``ScriptedLean``, default rules) answers for the body.
+- Capacity (``repls``): each snippet holds one of ``repls`` REPLs for ``snippet_latency_s``; a snippet that
+  waits longer than ``max_wait_s`` for one gets ``{"id", "time": 0.0, "error": "No available REPLs"}``
+  with HTTP 200, as the published server answers (it has no 429). ``max_in_flight`` records the most
+  snippets that were being checked at once.
+
+Positions: like the published server, the REPL sees only the body (the snippet minus its leading import and
+blank lines), so lines count from the body (``lines="body"``, the recordings too); ``lines="file"`` adds the
+header lines back, as the server's GitHub HEAD does.
 
 Fault injection (``inject``): each queued fault is spent on one request, in order:
 ``Fault.rate_limit(retry_after)`` (429), ``Fault.server_error()`` (500), ``Fault.slow(seconds)`` (answers
-late), ``Fault.drop()`` (closes the connection without answering).
+late), ``Fault.drop()`` (closes the connection without answering), ``Fault.busy()`` (every snippet of the
+request answered "No available REPLs").
 """
 
 from __future__ import annotations
@@ -18,13 +35,67 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
 
-NO_RECORDING = "fake Kimina server: no recorded response for this snippet"
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from tests.fakes.repl_double import ScriptedLean
+
+BUSY_ERROR = "No available REPLs"
+
+
+# ------------------------------------------------------------ request models, as in the server's kimina_client
+class Snippet(BaseModel):
+    id: str
+    code: str
+
+
+class CheckRequest(BaseModel):
+    snippets: list[Snippet]
+    timeout: int = Field(30, ge=0)
+    debug: bool = False
+    reuse: bool = True
+    infotree: Literal["full", "tactics", "original", "substantive"] | None = None
+
+    @model_validator(mode="after")
+    def check_snippets(self) -> CheckRequest:
+        if not self.snippets:
+            raise ValueError("`snippets` must be non empty")
+        if len({s.id for s in self.snippets}) != len(self.snippets):
+            raise ValueError("`snippets` must have unique ids")
+        return self
+
+
+class Code(BaseModel):
+    custom_id: str | int
+    proof: str | None = None
+    code: str | None = None
+
+
+class VerifyRequestBody(BaseModel):
+    codes: list[Code]
+    timeout: int = 300
+    infotree_type: Literal["full", "tactics", "original", "substantive"] | None = None
+    disable_cache: bool = False
+
+
+def fastapi_422(error: ValidationError) -> dict[str, Any]:
+    """FastAPI's body for a request that fails validation (``loc`` starts with ``"body"``)."""
+    return {
+        "detail": [
+            {"type": e["type"], "loc": ["body", *e["loc"]], "msg": e["msg"], "input": e["input"]}
+            for e in error.errors(include_url=False, include_context=False)
+        ]
+    }
+
+
+class InternalServerError(Exception):
+    """What the published server fails with (an unhandled exception: plain-text 500)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +117,7 @@ def load_transcripts(folder: Path) -> list[Transcript]:
 
 @dataclass(frozen=True)
 class Fault:
-    kind: Literal["rate_limit", "server_error", "slow", "drop"]
+    kind: Literal["rate_limit", "server_error", "slow", "drop", "busy"]
     retry_after: str | None = None
     delay_s: float = 0.0
 
@@ -66,6 +137,10 @@ class Fault:
     def drop(cls) -> Fault:
         return cls("drop")
 
+    @classmethod
+    def busy(cls) -> Fault:
+        return cls("busy")
+
 
 @dataclass
 class SeenRequest:
@@ -75,13 +150,14 @@ class SeenRequest:
     fault: Fault | None = None
 
 
-def _header_line_count(code: str) -> int:
+def split_snippet(code: str) -> tuple[str, str, int]:
+    """Header, body and the number of header lines, as the server's ``split_snippet`` splits a snippet."""
+    lines = code.splitlines()
     count = 0
-    for line in code.splitlines():
-        if line.strip() and not line.strip().startswith("import "):
-            break
+    while count < len(lines) and (not lines[count].strip() or lines[count].strip().startswith("import ")):
         count += 1
-    return count
+    header = "\n".join(line.strip() for line in lines[:count] if line.strip())
+    return header, "\n".join(lines[count:]), count
 
 
 def _shift(response: dict[str, Any], lines: int) -> dict[str, Any]:
@@ -99,8 +175,12 @@ class KiminaFakeServer:
     recordings: dict[str, dict[str, Any]] = field(default_factory=dict)
     lines: Literal["body", "file"] = "body"
     api_key: str | None = None
-    latency_s: float = 0.0  # every answer waits this long (benchmarks)
+    latency_s: float = 0.0  # every HTTP answer waits this long (benchmarks)
+    repls: int | None = None  # None: a REPL for every snippet at once
+    max_wait_s: float = 3600.0  # the server's LEAN_SERVER_MAX_WAIT for a free REPL
+    snippet_latency_s: float = 0.0  # how long one snippet holds its REPL
     requests: list[SeenRequest] = field(default_factory=list)
+    max_in_flight: int = 0
 
     def __post_init__(self) -> None:
         self._faults: deque[Fault] = deque()
@@ -108,6 +188,9 @@ class KiminaFakeServer:
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._free = threading.Semaphore(self.repls) if self.repls is not None else None
+        self._in_flight = 0
+        self._lean = ScriptedLean(profile="v4.15")
 
     @classmethod
     def from_transcripts(cls, transcripts: list[Transcript], **options: Any) -> KiminaFakeServer:
@@ -156,46 +239,81 @@ class KiminaFakeServer:
         with self._lock:
             return self._faults.popleft() if self._faults else None
 
-    def _recorded(self, code: str) -> dict[str, Any]:
+    def _run(self, code: str, timeout: int, debug: bool, busy: bool) -> dict[str, Any]:
+        """One snippet as ``run_checks`` answers it: ``{"time", "error"?, "response"?, "diagnostics"?}``."""
+        if busy or (self._free is not None and not self._free.acquire(timeout=self.max_wait_s)):
+            return {"time": 0.0, "error": BUSY_ERROR}
+        repl = uuid.uuid4().hex
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            if self.snippet_latency_s:
+                self._stopping.wait(self.snippet_latency_s)
+            return self._answer(code, timeout, debug, repl)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+            if self._free is not None:
+                self._free.release()
+
+    def _answer(self, code: str, timeout: int, debug: bool, repl: str) -> dict[str, Any]:
+        _, body, header_lines = split_snippet(code)
         recorded = self.recordings.get(code)
         if recorded is None:
-            return {"error": NO_RECORDING, "response": None}
-        response = recorded.get("response")
-        if response is not None and self.lines == "file":
-            response = _shift(response, _header_line_count(code))
-        return {"error": recorded.get("error"), "response": copy.deepcopy(response)}
+            with self._lock:  # the REPL double's answer for the body, as the REPL behind the server sees it
+                response: dict[str, Any] = self._lean.command({"cmd": body}, body)
+            elapsed = 0.001
+        elif recorded.get("error") is not None:
+            return {"time": float(timeout), "error": recorded["error"], "diagnostics": {"repl_uuid": repl}}
+        else:
+            response = copy.deepcopy(recorded["response"])
+            elapsed = response.pop("time", 0.0)
+        if self.lines == "file" and "message" not in response:
+            response = _shift(response, header_lines)
+        result: dict[str, Any] = {"time": elapsed, "response": response}
+        if debug:
+            result["diagnostics"] = {"repl_uuid": repl, "cpu_max": 0.0, "memory_max": 0}
+        return result
 
-    def answer_verify(self, body: dict[str, Any]) -> tuple[int, Any]:
-        codes = body.get("codes")
-        if not isinstance(codes, list) or not isinstance(body.get("timeout", 300), int):
-            return 422, {"detail": "codes: field required"}
-        results = []
-        for item in codes:
-            code = item.get("proof") if item.get("proof") is not None else item.get("code")
-            if "custom_id" not in item or not isinstance(code, str):
-                return 422, {"detail": "custom_id and proof/code required"}
-            results.append({"custom_id": item["custom_id"], **self._recorded(code)})
-        return 200, {"results": results}
+    def _run_all(self, codes: list[str], timeout: int, debug: bool, busy: bool) -> list[dict[str, Any]]:
+        """Every snippet at once (the server gathers them), each waiting for its own REPL."""
+        results: list[dict[str, Any]] = [{} for _ in codes]
 
-    def answer_check(self, body: dict[str, Any]) -> tuple[int, Any]:
-        snippets = body.get("snippets")
-        timeout = body.get("timeout", 30)
-        if not isinstance(snippets, list) or not snippets or not isinstance(timeout, int):
-            return 422, {"detail": "snippets must be a non-empty list and timeout an int"}
-        if any(not isinstance(s, dict) or set(s) != {"id", "code"} for s in snippets):
-            return 422, {"detail": "a snippet is {id, code}"}
-        if len({s["id"] for s in snippets}) != len(snippets):
-            return 422, {"detail": "`snippets` must have unique ids"}
+        def one(index: int) -> None:
+            results[index] = self._run(codes[index], timeout, debug, busy)
+
+        workers = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(len(codes))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return results
+
+    def answer_check(self, body: Any, busy: bool = False) -> tuple[int, Any]:
+        try:
+            request = CheckRequest.model_validate(body)
+        except ValidationError as exc:
+            return 422, fastapi_422(exc)
+        runs = self._run_all([s.code for s in request.snippets], request.timeout, request.debug, busy)
+        return 200, {"results": [{"id": s.id, **run} for s, run in zip(request.snippets, runs, strict=True)]}
+
+    def answer_verify(self, body: Any, busy: bool = False) -> tuple[int, Any]:
+        try:
+            request = VerifyRequestBody.model_validate(body)
+        except ValidationError as exc:
+            return 422, fastapi_422(exc)
+        codes = [c.proof if c.proof is not None else c.code for c in request.codes]
+        if any(code is None for code in codes):
+            raise InternalServerError("a code has no proof/code content")
+        runs = self._run_all([c for c in codes if c is not None], request.timeout, False, busy)
         results = []
-        for snippet in snippets:
-            recorded = self._recorded(snippet["code"])
-            result: dict[str, Any] = {"id": snippet["id"]}
-            response = recorded["response"]
-            if recorded["error"] is not None:
-                result.update(time=float(timeout), error=recorded["error"])
-            else:
-                result["time"] = response.pop("time", 0.0)
-                result["response"] = response
+        for item, run in zip(request.codes, runs, strict=True):
+            result: dict[str, Any] = {"custom_id": str(item.custom_id)}
+            if "error" in run:
+                result["error"] = run["error"]
+            if "response" in run:
+                result["response"] = {**run["response"], "time": run["time"]}
             results.append(result)
         return 200, {"results": results}
 
@@ -207,6 +325,12 @@ def _handler_for(fake: KiminaFakeServer) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
             del format, args
+
+        def do_GET(self) -> None:
+            if self.path in ("/health", "/health/", "/"):
+                self._send(200, {"status": "ok"})
+            else:
+                self._send(404, {"detail": "Not Found"})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
@@ -225,7 +349,7 @@ def _handler_for(fake: KiminaFakeServer) -> type[BaseHTTPRequestHandler]:
                         return
                     case "rate_limit":
                         extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-                        self._send(429, {"detail": "No available REPLs"}, extra)
+                        self._send(429, {"detail": "Too Many Requests"}, extra)
                         return
                     case "server_error":
                         self._send(500, {"detail": "Internal Server Error"})
@@ -240,23 +364,47 @@ def _handler_for(fake: KiminaFakeServer) -> type[BaseHTTPRequestHandler]:
                 if token != fake.api_key:
                     self._send(401, {"detail": "Invalid API key"})
                     return
-            if not isinstance(body, dict):
-                self._send(422, {"detail": "body is not a JSON object"})
+            if body is None:
+                self._send(
+                    422,
+                    {
+                        "detail": [
+                            {
+                                "type": "json_invalid",
+                                "loc": ["body", 0],
+                                "msg": "JSON decode error",
+                                "input": {},
+                            }
+                        ]
+                    },
+                )
                 return
-            match self.path:
-                case "/api/check" | "/api/check/":
-                    status, answer = fake.answer_check(body)
-                case "/verify" | "/one_pass_verify_batch":
-                    status, answer = fake.answer_verify(body)
-                case _:
-                    status, answer = 404, {"detail": "Not Found"}
+            busy = fault is not None and fault.kind == "busy"
+            try:
+                match self.path:
+                    case "/api/check" | "/api/check/":
+                        status, answer = fake.answer_check(body, busy)
+                    case "/verify" | "/one_pass_verify_batch":
+                        status, answer = fake.answer_verify(body, busy)
+                    case _:
+                        status, answer = 404, {"detail": "Not Found"}
+            except InternalServerError:
+                self._send_text(500, "Internal Server Error")
+                return
             self._send(status, answer)
 
         def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
+            self._send_bytes(status, json.dumps(payload).encode(), "application/json", headers)
+
+        def _send_text(self, status: int, text: str) -> None:
+            self._send_bytes(status, text.encode(), "text/plain; charset=utf-8", None)
+
+        def _send_bytes(
+            self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None
+        ) -> None:
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)

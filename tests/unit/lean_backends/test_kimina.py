@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import socket
 from typing import Any, Literal
@@ -12,6 +13,7 @@ import pytest
 from prover.errors import BackendError, ConfigError, LeanUnavailable, ProtocolError
 from prover.lean.backend import CAP_COMMAND, LeanBackend
 from prover.lean.kimina import KiminaBackend
+from prover.lean.kimina_wire import LINE_PROBE
 from prover.settings import LeanSettings
 from prover.types import CheckResult, Pos, Severity, StateRef, Verdict
 from tests.fakes.kimina_server import Fault, KiminaFakeServer, Transcript
@@ -30,7 +32,8 @@ class SleepLog:
 
 
 def settings(url: str, **fields: Any) -> LeanSettings:
-    return LeanSettings(backend="kimina", kimina_url=url, **fields)
+    """Kimina settings; lines count from the body (as the recordings do) unless a test says otherwise."""
+    return LeanSettings(backend="kimina", kimina_url=url, **{"kimina_lines": "body", **fields})
 
 
 def backend(url: str, sleep: SleepLog | None = None, **fields: Any) -> KiminaBackend:
@@ -106,7 +109,13 @@ async def test_all_recorded_verify_responses_round_trip(
 ) -> None:
     """All 102 recordings through /verify: messages at file lines, verdicts, raw kept whole, batched by 8."""
     assert len(kimina_transcripts) == 102
-    kimina = backend(kimina_fake.url, kimina_endpoint="verify", kimina_lines="body", kimina_batch_size=8)
+    kimina = backend(
+        kimina_fake.url,
+        kimina_endpoint="verify",
+        kimina_lines="body",
+        kimina_batch_size=8,
+        kimina_server_repls=8,
+    )
     results = await kimina.check_many([t.code for t in kimina_transcripts], timeout=60)
     await kimina.close()
 
@@ -115,7 +124,8 @@ async def test_all_recorded_verify_responses_round_trip(
     timeouts = set()
     for transcript, result in zip(kimina_transcripts, results, strict=True):
         recorded = transcript.result
-        assert result.raw == {**recorded, "custom_id": result.raw["custom_id"]}, transcript.name
+        published = {key: value for key, value in recorded.items() if value is not None}  # None left out
+        assert result.raw == {**published, "custom_id": result.raw["custom_id"]}, transcript.name
         assert message_rows(result) == recorded_rows(recorded, leading_header_lines(transcript.code))
         assert result.verdict is expected_verdict(recorded), transcript.name
         if result.verdict is Verdict.timeout:
@@ -131,7 +141,13 @@ async def test_check_endpoint_gives_file_lines_whatever_the_server_counts(
     kimina_transcripts: list[Transcript], server_lines: Literal["body", "file"]
 ) -> None:
     with KiminaFakeServer.from_transcripts(kimina_transcripts, lines=server_lines) as fake:
-        kimina = backend(fake.url, kimina_endpoint="check", kimina_lines=server_lines, kimina_batch_size=16)
+        kimina = backend(
+            fake.url,
+            kimina_endpoint="check",
+            kimina_lines=server_lines,
+            kimina_batch_size=16,
+            kimina_server_repls=16,
+        )
         results = await kimina.check_many([t.code for t in kimina_transcripts])
         await kimina.close()
     assert len(fake.requests) == math.ceil(102 / 16)
@@ -217,7 +233,7 @@ async def test_rate_limit_server_error_and_dropped_connection_are_retried(
     ]
     assert sleeps.delays[0] == 3.0  # Retry-After honoured
     assert 0.01 <= sleeps.delays[2] <= 0.04 and sleeps.delays[1] <= 0.02  # exponential backoff with jitter
-    assert result.raw == {**transcript.result, "custom_id": result.raw["custom_id"]}
+    assert result.raw == {"response": transcript.result["response"], "custom_id": result.raw["custom_id"]}
 
 
 async def test_persistent_server_errors_end_in_lean_unavailable(
@@ -245,15 +261,43 @@ async def test_unreachable_server_is_lean_unavailable() -> None:
     assert len(sleeps.delays) == 2
 
 
-async def test_a_server_that_answers_too_late_gives_timeout_verdicts(
+async def test_a_wait_past_the_read_limit_is_retried_not_reported_as_a_timeout(
     kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
 ) -> None:
+    """The server answers the first request too late (it was queued): the snippets are re-sent, and their
+    verdicts are Lean's, not ``timeout``."""
     kimina_fake.inject(Fault.slow(30.0))
-    kimina = KiminaBackend(settings(kimina_fake.url, kimina_batch_size=2), http_grace_s=0.2)
-    results = await kimina.check_many([t.code for t in kimina_transcripts[:2]], timeout=0.1)
+    sleeps = SleepLog()
+    kimina = KiminaBackend(
+        settings(kimina_fake.url, kimina_batch_size=2, kimina_server_repls=2, kimina_lines="body"),
+        http_grace_s=0.2,
+        sleep=sleeps,
+        backoff_s=0.01,
+    )
+    codes = [t.code for t in kimina_transcripts if t.result["error"] is None][:2]
+    results = await kimina.check_many(codes, timeout=0.1)
     await kimina.close()
-    assert [r.verdict for r in results] == [Verdict.timeout, Verdict.timeout]
-    assert len(kimina_fake.requests) == 1  # a late answer is not retried
+    assert [r.verdict for r in results] == [
+        expected_verdict(t.result) for t in kimina_transcripts if t.code in codes
+    ]
+    assert Verdict.timeout not in [r.verdict for r in results]
+    assert [r.fault.kind if r.fault else None for r in kimina_fake.requests] == ["slow", None]
+    assert kimina.stats.client_wait_retries == 2 and len(sleeps.delays) == 1
+
+
+async def test_a_server_that_never_answers_in_time_is_unavailable_not_a_timeout(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
+) -> None:
+    kimina_fake.inject(Fault.slow(30.0), Fault.slow(30.0))
+    kimina = KiminaBackend(
+        settings(kimina_fake.url, kimina_lines="body"),
+        http_grace_s=0.05,
+        sleep=SleepLog(),
+        max_attempts=2,
+    )
+    with pytest.raises(LeanUnavailable, match="read limit 2 times"):
+        await kimina.check(kimina_transcripts[0].code, timeout=0.1)
+    await kimina.close()
 
 
 async def test_scripted_answers_give_each_verdict(empty_kimina_fake: KiminaFakeServer) -> None:
@@ -325,3 +369,103 @@ async def test_a_rejected_request_is_not_retried() -> None:
         await kimina.check("theorem t : True := trivial")
     await kimina.close()
     assert len(calls) == 1
+
+
+# ------------------------------------------------------------- the published server's behaviour (issue 15)
+ERROR_FILE = "import Mathlib\n\nopen Real\n\ntheorem t : (2 : ℝ) ≤ 1 := by\n  norm_num\n"
+
+
+@pytest.mark.parametrize("server_lines", ["body", "file"])
+async def test_line_counting_is_probed_once_per_server(server_lines: Literal["body", "file"]) -> None:
+    """``kimina_lines = "auto"``: one probe, then every position is a file position whatever the server does."""
+    with KiminaFakeServer(lines=server_lines) as fake:
+        kimina = backend(fake.url, kimina_lines="auto")
+        first = await kimina.check(ERROR_FILE.replace("norm_num", "sorry"))
+        again = await kimina.check_many([ERROR_FILE.replace("norm_num", "sorry")] * 3)
+        await kimina.close()
+    probes = [r for r in fake.requests if LINE_PROBE in [s["code"] for s in r.body["snippets"]]]
+    assert len(probes) == 1 and fake.requests[0] is probes[0]
+    assert kimina.stats.lines == server_lines
+    for result in (first, *again):
+        (hole,) = result.sorries
+        assert hole.pos == Pos(line=6, column=2)  # the file's `sorry`, line 6
+        assert result.messages[0].pos == Pos(line=5, column=8)  # the warning on the theorem's name
+
+
+async def test_a_configured_line_count_is_not_probed(empty_kimina_fake: KiminaFakeServer) -> None:
+    kimina = backend(empty_kimina_fake.url, kimina_lines="body")
+    result = await kimina.check(ERROR_FILE.replace("norm_num", "sorry"))
+    await kimina.close()
+    assert len(empty_kimina_fake.requests) == 1 and result.sorries[0].pos.line == 6
+
+
+async def test_an_unreadable_probe_answer_falls_back_to_body_lines(
+    empty_kimina_fake: KiminaFakeServer,
+) -> None:
+    empty_kimina_fake.add(LINE_PROBE, {"error": None, "response": {"env": 0}})  # no message: says nothing
+    kimina = backend(empty_kimina_fake.url, kimina_lines="auto")
+    await kimina.check("theorem t : True := trivial")
+    await kimina.close()
+    assert kimina.stats.lines == "body"
+
+
+async def test_no_available_repls_is_retried_backpressure_never_a_verdict(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
+) -> None:
+    """The published server answers a full house with HTTP 200 and per-snippet "No available REPLs"."""
+    kimina_fake.inject(Fault.busy(), Fault.busy())
+    sleeps = SleepLog()
+    kimina = backend(kimina_fake.url, sleeps, kimina_batch_size=3, kimina_server_repls=3)
+    chosen = kimina_transcripts[:3]
+    results = await kimina.check_many([t.code for t in chosen], timeout=60)
+    await kimina.close()
+    assert [r.verdict for r in results] == [expected_verdict(t.result) for t in chosen]
+    assert Verdict.backend_error not in [r.verdict for r in results]
+    assert len(kimina_fake.requests) == 3 and len(sleeps.delays) == 2
+    assert 0.005 <= sleeps.delays[0] <= 0.01 and 0.01 <= sleeps.delays[1] <= 0.02  # jittered, growing
+    assert kimina.stats.busy_retries == 6 and kimina.stats.snippets == 3
+
+
+async def test_a_server_that_stays_full_is_unavailable_not_a_failed_candidate(
+    kimina_fake: KiminaFakeServer, kimina_transcripts: list[Transcript]
+) -> None:
+    kimina_fake.inject(*[Fault.busy()] * 3)
+    kimina = KiminaBackend(settings(kimina_fake.url), sleep=SleepLog(), max_attempts=3, backoff_s=0.01)
+    with pytest.raises(LeanUnavailable, match="No available REPLs"):
+        await kimina.check(kimina_transcripts[0].code)
+    await kimina.close()
+
+
+async def test_no_more_snippets_in_flight_than_the_server_has_repls() -> None:
+    """24 snippets, batch size 8, a server of 2 REPLs that gives up waiting for a REPL at once: nothing is
+    ever refused, because the client never sends more than 2 snippets at a time."""
+    codes = [f"theorem t{i} : {i} + 0 = {i} := by\n  sorry" for i in range(24)]
+    with KiminaFakeServer(repls=2, max_wait_s=0.0, snippet_latency_s=0.02) as fake:
+        kimina = backend(fake.url, kimina_batch_size=8, kimina_server_repls=2)
+        results = await kimina.check_many(codes, timeout=3)
+        await kimina.close()
+    assert [r.verdict for r in results] == [Verdict.sorry] * 24
+    assert [r.sorries[0].pos.line for r in results] == [2] * 24
+    assert fake.max_in_flight <= 2
+    assert all(len(r.body["snippets"]) <= 2 for r in fake.requests)
+    assert kimina.stats.busy_retries == 0 and kimina.stats.client_wait_retries == 0
+
+
+async def test_the_read_limit_covers_the_header_and_the_body_of_each_snippet() -> None:
+    limits: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        limits.append(request.extensions["timeout"]["read"])
+        snippets = json.loads(request.content)["snippets"]
+        return httpx.Response(
+            200, json={"results": [{"id": s["id"], "time": 0.1, "response": {}} for s in snippets]}
+        )
+
+    kimina = KiminaBackend(
+        settings("http://kimina.test", kimina_batch_size=8, kimina_server_repls=2),
+        transport=httpx.MockTransport(answer),
+        http_grace_s=10.0,
+    )
+    await kimina.check_many(["theorem t : True := trivial"] * 5, timeout=3)
+    await kimina.close()
+    assert limits == [2 * 3 + 10.0] * 3  # batches of 2, 2 and 1: each snippet has its own REPL
