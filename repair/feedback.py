@@ -56,8 +56,9 @@ def repair_request(
     holes: Sequence[SorryGoal] = (),
     real_names: Mapping[str, Sequence[str]] | None = None,
     premises: Sequence[PremiseHit] = (),
+    n: int | None = None,
 ) -> LLMRequest:
-    """The ``repair`` prompt for one failing proof, one answer asked for."""
+    """The ``repair`` prompt for one failing proof; ``n`` answers (None: the role's setting)."""
     request = load_prompt(PROMPT).request(
         endpoint=endpoint,
         code=code.rstrip(),
@@ -65,4 +66,4 @@ def repair_request(
         goals=render_goals(errors, holes),
         premises=render_premises(premises),
     )
-    return request.model_copy(update={"n": 1})
+    return request.model_copy(update={"n": n})

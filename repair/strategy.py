@@ -252,19 +252,21 @@ class _Run:
             return None  # a hole that is the goal again (or an ancestor) is no progress
         started = time.perf_counter()
         assembly = await check_assembly(self.goal, split, self.ctx)
+        # Accepted: no error, and the only sorries are the lemmas' (``sorry``; ``valid`` in older versions).
+        accepted = assembly.verdict in (Verdict.sorry, Verdict.valid) and not _errors(assembly)
         note = f"assembly of {len(split.subgoals)} subgoal(s) from the kept steps"
         self.attempts.append(
             self.ctx.record(
                 self.goal,
                 NAME,
                 split.main_proof,
-                Verdict.sorry if assembly.verdict is Verdict.valid else assembly.verdict,
+                Verdict.sorry if accepted else assembly.verdict,
                 messages=_errors(assembly),
                 elapsed_s=time.perf_counter() - started,
                 note=f"subgoals: {note}",
             )
         )
-        if assembly.verdict is not Verdict.valid:
+        if not accepted:
             return None
         decomposition = Decomposition(
             strategy=NAME, subgoals=split.subgoals, main_proof=split.main_proof, note=note

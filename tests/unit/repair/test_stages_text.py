@@ -122,6 +122,6 @@ def test_prompt_fields_show_errors_real_names_goals_and_premises() -> None:
     unsolved = [at(source, "by", "unsolved goals\na : ℝ\n⊢ a = a")]
     assert render_goals(unsolved, []) == "at 1:" + str(source.index("by")) + ":\na : ℝ\n⊢ a = a"
     premise = PremiseHit(premise=Premise(name="sq_nonneg", signature="(a : α) : 0 ≤ a ^ 2"), score=1.0)
-    request = repair_request(endpoint="chat", code=source, errors=errors, premises=[premise])
+    request = repair_request(endpoint="chat", code=source, errors=errors, premises=[premise], n=1)
     user = request.messages[-1].content
     assert "exact foo_x" in user and "sq_nonneg : (a : α) : 0 ≤ a ^ 2" in user and request.n == 1
