@@ -16,6 +16,7 @@ from rich.text import Text
 from prover.lean.diagnostics import vscode_line
 from prover.search.events import EventKind, SearchEvent
 from prover.search.prove_path import ProveRun
+from prover.search.trace_view import failure_counts, failures_text
 from prover.types import Message, ProofStatus, Severity
 
 STATUS_STYLE = {
@@ -28,8 +29,12 @@ STATUS_STYLE = {
 
 @dataclass
 class LiveProgress:
-    """Folds search events into one status line (what ``rich.live.Live`` shows while proving)."""
+    """Folds search events into one short status line (what ``rich.live.Live`` shows while proving).
 
+    The line leads with "theorem n of N" so that, in a narrow terminal, only the least useful tail is cut."""
+
+    total: int = 0  # theorems to prove (0: unknown)
+    started: int = 0
     theorem: str = ""
     goals_open: int = 0
     goals_proved: int = 0
@@ -42,6 +47,8 @@ class LiveProgress:
         if event.kind is EventKind.theorem_finished:
             self.finished.append(f"{event.theorem}: {event.detail}")
             return
+        if event.kind is EventKind.theorem_started:
+            self.started += 1
         self.theorem = event.theorem or self.theorem
         if event.kind is not EventKind.attempt:
             self.goals_open, self.goals_proved = event.goals_open, event.goals_proved
@@ -50,30 +57,67 @@ class LiveProgress:
         self.lean_checks = event.spent.lean_checks
 
     def render(self) -> Text:
-        done = f" [{len(self.finished)} done]" if self.finished else ""
+        count = f"{self.started} of {self.total}" if self.total else str(self.started)
         return Text(
-            f"proving {self.theorem}{done}: goals open {self.goals_open}, proved {self.goals_proved} | "
-            f"LLM calls {self.llm_calls}, tokens {self.tokens} | Lean checks {self.lean_checks}"
+            f"theorem {count}: {self.theorem} · goals {self.goals_open} open, {self.goals_proved} proved"
+            f" · LLM {self.llm_calls} · Lean {self.lean_checks}",
+            no_wrap=True,
+            overflow="ellipsis",
         )
 
 
-def summary_table(run: ProveRun) -> Table:
+SHORT_REASON = 48
+
+
+def short_reason(reason: str, limit: int = SHORT_REASON) -> str:
+    """The first line of ``reason``, cut at a word boundary to at most ``limit`` characters."""
+    first = reason.strip().split("\n", 1)[0]
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
+
+
+def summary_table(run: ProveRun, *, verbose: bool = False) -> Table:
+    """Name, status and a one-line reason per theorem (fits 80 columns); ``verbose`` adds the costs.
+
+    Full reasons are in ``reason_lines``, the trace and ``--format json``."""
     table = Table(title=f"prover prove {run.report.source}")
-    for column in ("theorem", "status", "reason", "LLM calls", "tokens", "Lean checks", "time"):
-        table.add_column(column, overflow="fold")
+    table.add_column("theorem", no_wrap=True, overflow="ellipsis")
+    table.add_column("status", no_wrap=True)
+    table.add_column("reason", no_wrap=True, overflow="ellipsis")
+    if verbose:
+        for column in ("LLM calls", "tokens", "Lean checks", "time"):
+            table.add_column(column, no_wrap=True, justify="right")
+        table.add_column("Lean failures", overflow="fold")
     for theorem in run.report.theorems:
         result = theorem.result
         style = STATUS_STYLE[result.status]
-        table.add_row(
+        row = [
             escape(result.name),
-            f"[{style}]{result.status.value}[/]",
-            escape(result.reason),
-            str(result.llm_calls),
-            str(result.tokens),
-            str(result.lean_checks),
-            f"{result.elapsed_s:.1f}s",
-        )
+            f"[{style}]{result.status.value.replace('_', ' ')}[/]",
+            escape(short_reason(result.reason)),
+        ]
+        if verbose:
+            row += [
+                str(result.llm_calls),
+                str(result.tokens),
+                str(result.lean_checks),
+                f"{result.elapsed_s:.1f}s",
+                escape(failures_text(failure_counts(theorem.trace))),
+            ]
+        table.add_row(*row)
     return table
+
+
+def reason_lines(run: ProveRun) -> list[str]:
+    """``name: full reason`` for every theorem whose reason the table had to shorten (plain text)."""
+    return [
+        f"{t.result.name}: {t.result.reason}"
+        for t in run.report.theorems
+        if short_reason(t.result.reason) != t.result.reason.strip()
+    ]
 
 
 def as_json(run: ProveRun) -> str:
@@ -83,8 +127,15 @@ def as_json(run: ProveRun) -> str:
         "written": str(run.written) if run.written else None,
         "backup": str(run.backup) if run.backup else None,
         "traces": [str(p) for p in run.traces],
+        "write_error": run.write_error or None,
+        "rescued": str(run.rescued) if run.rescued else None,
         "theorems": [
-            {**t.result.model_dump(mode="json"), "line": t.pos.line, "column": t.pos.column + 1}
+            {
+                **t.result.model_dump(mode="json"),
+                "line": t.pos.line,
+                "column": t.pos.column + 1,
+                "failures": {kind.value: n for kind, n in failure_counts(t.trace).items()},
+            }
             for t in run.report.theorems
         ],
     }

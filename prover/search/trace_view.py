@@ -10,8 +10,10 @@ import html
 from rich.markup import escape
 from rich.tree import Tree
 
+from prover.lean.failure_kinds import FailureKind, count_verdict_failures, merge_counts
 from prover.search.trace import Trace, TraceNode
 from prover.search.tree import NodeKind, NodeStatus
+from prover.types import Severity
 
 STATUS_COLOURS = {
     NodeStatus.open: "yellow",
@@ -44,22 +46,84 @@ def node_label(node: TraceNode) -> str:
                 return "attempt"
             record = node.attempt
             attempt = record.attempt
-            verdict = attempt.verdict.value if attempt.verdict is not None else "not checked"
             costs = f"{record.lean_checks} checks, {record.llm_calls} calls, {record.tokens} tok"
             if attempt.cost_usd:
                 costs += f", ${attempt.cost_usd:.4f}"
             note = f" — {attempt.note}" if attempt.note else ""
-            return f"{attempt.strategy}: {verdict} ({costs}, {attempt.elapsed_s:.2f}s){note}"
+            return f"{attempt_what(node)} ({costs}, {attempt.elapsed_s:.2f}s){note}"
+
+
+TACTIC_CHARS = 60
+
+
+def first_error(node: TraceNode) -> str:
+    """The first line of Lean's first error on an attempt (empty when none)."""
+    if node.attempt is None:
+        return ""
+    for message in node.attempt.attempt.messages:
+        if message.severity is Severity.error:
+            return message.text.strip().split("\n", 1)[0]
+    return ""
+
+
+def attempt_what(node: TraceNode) -> str:
+    """``strategy `tactic`: verdict: first line of Lean's error`` — what was tried and why it failed."""
+    if node.attempt is None:
+        return "attempt"
+    attempt = node.attempt.attempt
+    verdict = attempt.verdict.value if attempt.verdict is not None else "not checked"
+    lines = [line.strip() for line in attempt.proof.strip().splitlines() if line.strip()]
+    tactic = " ⏎ ".join(lines)
+    if len(tactic) > TACTIC_CHARS:
+        tactic = tactic[: TACTIC_CHARS - 1] + "…"
+    shown = f" `{tactic}`" if tactic else ""
+    error = first_error(node)
+    return f"{attempt.strategy}{shown}: {verdict}" + (f": {error}" if error else "")
+
+
+def _grouped_children(trace: Trace, node_id: str) -> list[tuple[str, int]]:
+    """Children in order, identical failed leaf attempts (same strategy, proof, verdict, error) folded into
+    the first of them with a count."""
+    groups: dict[tuple[str, ...], int] = {}
+    order: list[tuple[str, int]] = []
+    for child in trace.children(node_id):
+        node = trace.node(child)
+        if node.kind is NodeKind.attempt and node.status is NodeStatus.failed and not trace.children(child):
+            key = (node.status.value, attempt_what(node))
+            if key in groups:
+                position = groups[key]
+                order[position] = (order[position][0], order[position][1] + 1)
+                continue
+            groups[key] = len(order)
+        order.append((child, 1))
+    return order
+
+
+def failure_counts(trace: Trace) -> dict[FailureKind, int]:
+    """Why Lean rejected the attempts of a search, by kind (``prover.lean.failure_kinds``), in kind order."""
+    counts = [
+        count_verdict_failures(node.attempt.attempt.verdict, node.attempt.attempt.messages)
+        for node in trace.nodes
+        if node.attempt is not None and node.attempt.attempt.verdict is not None
+    ]
+    return merge_counts(*counts)
+
+
+def failures_text(counts: dict[FailureKind, int]) -> str:
+    """``unknown_identifier 2, linarith_failed 1`` (empty when nothing failed)."""
+    return ", ".join(f"{kind.value} {n}" for kind, n in counts.items())
 
 
 def summary_line(trace: Trace) -> str:
     spent = trace.spent
+    failures = failures_text(failure_counts(trace))
     return (
         f"{trace.theorem}: {trace.status.value}"
         + (f" ({trace.reason})" if trace.reason else "")
         + f" — {spent.llm_calls} LLM calls, {spent.tokens} tokens, ${spent.cost_usd:.4f},"
         f" {spent.lean_checks} Lean checks, {trace.elapsed_s:.1f}s"
         + (f"; stopped: {trace.stopped}" if trace.stopped else "")
+        + (f"; Lean failures: {failures}" if failures else "")
     )
 
 
@@ -68,17 +132,19 @@ def rich_tree(trace: Trace) -> Tree:
     top = Tree(escape(summary_line(trace)))
     expanded: set[str] = set()
 
-    def add(parent: Tree, node_id: str) -> None:
+    def add(parent: Tree, node_id: str, times: int = 1) -> None:
         node = trace.node(node_id)
         colour = STATUS_COLOURS[node.status]
         label = f"[{colour}]{node.status.value}[/] {escape(node_label(node))}"
+        if times > 1:
+            label += f" [bold]×{times}[/]"
         if node_id in expanded:
             parent.add(label + " [dim](shared, shown above)[/]")
             return
         expanded.add(node_id)
         branch = parent.add(label)
-        for child in trace.children(node_id):
-            add(branch, child)
+        for child, count in _grouped_children(trace, node_id):
+            add(branch, child, count)
 
     add(top, trace.root)
     return top
@@ -107,12 +173,12 @@ def to_html(trace: Trace) -> str:
     """A standalone page (no scripts, no external files): nested collapsible lists, proofs in <pre>."""
     expanded: set[str] = set()
 
-    def item(node_id: str) -> str:
+    def item(node_id: str, times: int = 1) -> str:
         node = trace.node(node_id)
         colour = _HTML_COLOURS[node.status]
         head = (
             f'<span class="status" style="color:{colour}">{node.status.value}</span> '
-            f"{html.escape(node_label(node))}"
+            f"{html.escape(node_label(node))}" + (f" <strong>×{times}</strong>" if times > 1 else "")
         )
         if node_id in expanded:
             return f"<li>{head} <em>(shared, shown above)</em></li>"
@@ -123,7 +189,7 @@ def to_html(trace: Trace) -> str:
             body += f"<pre>{html.escape(node.statement)}</pre>"
         if proof:
             body += f"<pre>{html.escape(proof)}</pre>"
-        children = "".join(item(child) for child in trace.children(node_id))
+        children = "".join(item(child, count) for child, count in _grouped_children(trace, node_id))
         if children:
             body += f"<ul>{children}</ul>"
         return f"<li><details open><summary>{head}</summary>{body}</details></li>"

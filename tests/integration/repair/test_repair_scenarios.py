@@ -5,6 +5,7 @@ repair sends to Lean and what it keeps, never mathematics; a double's "valid" is
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,14 +13,18 @@ from typing import Any
 
 import pytest
 
+from prover.lean.failure_kinds import FailureKind
 from prover.lean.repl import ReplBackend
 from prover.llm.base import ProofModel, Role
 from prover.llm.factory import build_model
 from prover.search.budget import Limits, SearchBudget
 from prover.search.prove_file import FileReport, ProveSession, prove_text
+from prover.search.prove_path import ProveRun
+from prover.search.report_view import as_json
 from prover.search.strategies.base import Failed, LeanPool, Proved, SmtGate, StrategyContext
 from prover.search.strategies.direct import DirectProof
 from prover.search.strategies.symbolic import SymbolicCascade
+from prover.search.trace_view import failure_counts, summary_line
 from prover.search.tree import AttemptRecord
 from prover.settings import RoleSettings, Settings
 from prover.smt.engine import SmtEngine
@@ -190,6 +195,13 @@ async def test_five_steps_one_failing_keeps_four_verbatim_and_the_cascade_reprov
     assert any(note.startswith("cut") for note in notes) and any(
         note.startswith("subgoals") for note in notes
     )
+    # Failure kinds: the cascade's three linarith failures at the root, one at the hole, the direct type mismatch.
+    trace = report.theorems[0].trace
+    counts = failure_counts(trace)
+    assert counts == {FailureKind.type_mismatch: 1, FailureKind.linarith_failed: 4}
+    assert summary_line(trace).endswith("Lean failures: type_mismatch 1, linarith_failed 4")
+    theorem_json = json.loads(as_json(ProveRun(report=report)))["theorems"][0]
+    assert theorem_json["failures"] == {"type_mismatch": 1, "linarith_failed": 4}
 
 
 async def test_unknown_identifier_is_replaced_by_the_retrieved_real_name(
