@@ -6,9 +6,11 @@ A ``refuted`` row carries a confirmed counterexample, a ``vacuous`` row the inco
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from prover.errors import InputError, LeanSourceError
+from prover.lean.source import read_lean_file
 from prover.settings import SmtSettings
 from prover.smt.core import OutsideFragment
 from prover.smt.engine import SmtEngine
@@ -22,6 +24,25 @@ class AuditRow(Frozen):
     evidence: str = ""  # counterexample, inconsistent hypotheses, or why undecided
     hints: tuple[str, ...] = ()
     elapsed_s: float = 0.0
+    timed_out: bool = False  # undecided because a time limit ran out: may differ between runs
+
+
+AuditProgress = Callable[[int, int], None]
+"""Called with (rows done, rows in all) after each row."""
+
+
+def _no_progress(done: int, total: int) -> None:
+    del done, total
+
+
+_TIME_LIMIT_WORDS = ("time limit", "deadline", "timeout", "timed out")
+
+
+def hit_time_limit(status: SmtStatus, evidence: str, elapsed_s: float, timeout_s: float) -> bool:
+    """An ``unknown`` that a longer (or less loaded) run might decide."""
+    if status is not SmtStatus.unknown:
+        return False
+    return elapsed_s >= timeout_s or any(word in evidence for word in _TIME_LIMIT_WORDS)
 
 
 def evidence_of(result: SmtResult) -> str:
@@ -31,51 +52,64 @@ def evidence_of(result: SmtResult) -> str:
     return result.reason
 
 
-def _row(name: str, result: SmtResult) -> AuditRow:
+def _row(name: str, result: SmtResult, timeout_s: float) -> AuditRow:
+    evidence = evidence_of(result)
     return AuditRow(
         name=name,
         status=result.status,
-        evidence=evidence_of(result),
+        evidence=evidence,
         hints=result.hints,
         elapsed_s=result.elapsed_s,
+        timed_out=hit_time_limit(result.status, evidence, result.elapsed_s, timeout_s),
     )
 
 
-def audit_path(path: Path, settings: SmtSettings) -> list[AuditRow]:
-    """One row per theorem of ``path`` (a ``.lean`` file or a dataset ``.jsonl``), in file order."""
-    if not path.is_file():
-        raise InputError("file not found", where=str(path))
-    with SmtEngine(settings) as engine:
-        match path.suffix:
-            case ".jsonl":
-                from prover.data.problems import load_problems
+def audit_path(
+    path: Path, settings: SmtSettings, *, progress: AuditProgress = _no_progress
+) -> list[AuditRow]:
+    """One row per theorem of ``path`` (a ``.lean`` file or a dataset ``.jsonl``), in file order.
 
-                return [
-                    _row(p.name, engine.decide_statement(p.formal_statement)) for p in load_problems(path)
-                ]
-            case ".lean":
-                return _audit_lean(path, engine)
-            case _:
-                raise InputError("expected a .lean file or a dataset .jsonl", where=str(path))
+    Input errors read like ``prove``'s and ``check``'s (one reader): ``InputError`` (exit 2) for a missing
+    file, a directory, undecodable text, and a file without theorems."""
+    if path.suffix not in (".jsonl", ".lean"):
+        if not path.exists() or path.is_dir():
+            read_lean_file(path)  # the shared messages: no such file / is a directory
+        raise InputError("expected a .lean file or a dataset .jsonl", where=str(path))
+    if path.suffix == ".jsonl":
+        from prover.data.problems import load_problems
+
+        read_lean_file(path)  # same checks and messages as a Lean file (exists, a file, UTF-8)
+        problems = load_problems(path)
+        if not problems:
+            raise InputError("no theorems found", where=str(path))
+        rows = []
+        with SmtEngine(settings) as engine:
+            for problem in problems:
+                result = engine.decide_statement(problem.formal_statement)
+                rows.append(_row(problem.name, result, settings.timeout_s))
+                progress(len(rows), len(problems))
+        return rows
+    return _audit_lean(path, settings, progress)
 
 
-def _audit_lean(path: Path, engine: SmtEngine) -> list[AuditRow]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise LeanSourceError(f"cannot read: {error}", path=path) from error
-    rows = []
+def _audit_lean(path: Path, settings: SmtSettings, progress: AuditProgress) -> list[AuditRow]:
+    text = read_lean_file(path)
     try:
         declarations = split_declarations(text)
     except OutsideFragment as error:
         raise LeanSourceError(f"cannot split declarations: {error}", path=path) from error
-    for declaration in declarations:
-        started = time.monotonic()
-        try:
-            result = engine.decide_query(query_from_declaration(declaration), started=started)
-        except OutsideFragment as error:
-            result = SmtResult(
-                status=SmtStatus.unsupported, reason=str(error), elapsed_s=time.monotonic() - started
-            )
-        rows.append(_row(declaration.name, result))
+    if not declarations:
+        raise InputError("no theorems found", where=str(path))
+    rows = []
+    with SmtEngine(settings) as engine:
+        for declaration in declarations:
+            started = time.monotonic()
+            try:
+                result = engine.decide_query(query_from_declaration(declaration), started=started)
+            except OutsideFragment as error:
+                result = SmtResult(
+                    status=SmtStatus.unsupported, reason=str(error), elapsed_s=time.monotonic() - started
+                )
+            rows.append(_row(declaration.name, result, settings.timeout_s))
+            progress(len(rows), len(declarations))
     return rows

@@ -72,6 +72,12 @@ class Fn(StrEnum):
     gcd = "gcd"
     lcm = "lcm"
     inv = "⁻¹"
+    choose = "Nat.choose"
+    nat_sqrt = "Nat.sqrt"
+    nat_abs = "Int.natAbs"
+    to_nat = "Int.toNat"
+    num = "Rat.num"
+    den = "Rat.den"
 
 
 class Predicate(StrEnum):
@@ -242,6 +248,22 @@ class Hypothesis:
 
 
 @dataclass(frozen=True, slots=True)
+class Definition:
+    """A function variable pinned by a hypothesis ``∀ x y, f x y = body`` (or ``∀ x, guard → f x = body``).
+
+    ``body`` mentions only ``params``, the statement's variables and functions defined before this one, so the
+    function ``fun params => body`` satisfies the hypothesis: a counterexample may use it as ``f``. Outside
+    ``guard`` the hypothesis says nothing, and ``f`` has no value there.
+    """
+
+    name: str
+    params: tuple[Var, ...]
+    body: Term
+    hypothesis: str
+    guard: Formula | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
     """One decision problem: free variables, hypotheses and a target, all elaborated.
 
@@ -255,6 +277,28 @@ class Query:
     goal: Formula | None  # None: the target itself is unsupported
     dropped: tuple[str, ...] = ()
     goal_problem: str = ""  # why the goal is None
+    # functions pinned by a hypothesis (that hypothesis stays listed), and finite sets pinned by one (dropped)
+    definitions: tuple[Definition, ...] = ()
+    pinned_sets: tuple[tuple[str, str], ...] = ()  # (set, hypothesis that fixes its members exactly)
+
+    @property
+    def constraints(self) -> tuple[Hypothesis, ...]:
+        """The hypotheses a counterexample must satisfy: all but those defining functions (true by construction)."""
+        defining = {d.hypothesis for d in self.definitions}
+        return tuple(h for h in self.hypotheses if h.name not in defining)
+
+    @property
+    def defined(self) -> bool:
+        """Every function variable has a definition: exact evaluation can use them all."""
+        names = {d.name for d in self.definitions}
+        return all(f.name in names for f in self.functions)
+
+
+def used_hypotheses(query: Query) -> str:
+    """How the query reads hypotheses as definitions (for the evidence a user checks by hand)."""
+    parts = [f"{d.name} as defined by {d.hypothesis}" for d in query.definitions]
+    parts += [f"{name} = the finite set {hypothesis} describes" for name, hypothesis in query.pinned_sets]
+    return "; ".join(parts)
 
 
 def conjoin(formulas: list[Formula]) -> Formula:
@@ -264,3 +308,122 @@ def conjoin(formulas: list[Formula]) -> Formula:
     for formula in reversed(formulas[:-1]):
         result = Logic(Connective.and_, formula, result)
     return result
+
+
+# ------------------------------------------------------------------------------------- traversals
+Node = Term | Formula
+
+
+def _binds(node: Node) -> tuple[list[Node], list[tuple[str, list[Node | None]]]]:
+    """The children of ``node`` outside any binder it introduces, and (name, children under it) pairs."""
+    match node:
+        case Num() | Var() | Const():
+            return [], []
+        case Coe(arg=arg) | Neg(arg=arg):
+            return [arg], []
+        case Arith(left=left, right=right) | Cmp(left=left, right=right) | Dvd(left=left, right=right):
+            return [left, right], []
+        case Logic(left=left, right=right):
+            return [left, right], []
+        case Pow(base=base, exponent=exponent):
+            return [base, exponent], []
+        case Call(args=args) | Opaque(args=args):
+            return list(args), []
+        case Pred(arg=arg) | Not(arg=arg):
+            return [arg], []
+        case BigOp(domain=domain, body=body):
+            return [domain.start, domain.stop], [*_range_binds(domain), (domain.var, [body])]
+        case Card(domain=domain):
+            return [domain.start, domain.stop], _range_binds(domain)
+        case Quant(var=var, body=body, domain=domain):
+            outside: list[Node] = [] if domain is None else [domain.start, domain.stop]
+            return outside, [*([] if domain is None else _range_binds(domain)), (var, [body])]
+
+
+def _range_binds(domain: Range) -> list[tuple[str, list[Node | None]]]:
+    return [] if domain.where is None else [(domain.where_var or domain.var, [domain.where])]
+
+
+def free_names(node: Node) -> set[str]:
+    """Names of the free variables of a term or formula."""
+    if isinstance(node, Var):
+        return {node.name}
+    outside, inside = _binds(node)
+    found: set[str] = set()
+    for child in outside:
+        found |= free_names(child)
+    for name, children in inside:
+        for under in children:
+            if under is not None:
+                found |= free_names(under) - {name}
+    return found
+
+
+def function_names(node: Node) -> set[str]:
+    """Names of the opaque functions (binder functions, ``Real.log``...) applied anywhere in ``node``."""
+    outside, inside = _binds(node)
+    found = {node.name} if isinstance(node, Opaque) else set()
+    for child in [*outside, *(c for _, children in inside for c in children if c is not None)]:
+        found |= function_names(child)
+    return found
+
+
+def rename(node: Node, old: str, new: str) -> Node:
+    """``node`` with the free variable (or function) ``old`` renamed ``new`` (a fresh name: no capture)."""
+    match node:
+        case Var(name=name, sort=sort):
+            return Var(new, sort) if name == old else node
+        case Num() | Const():
+            return node
+        case Coe(arg=arg, sort=sort):
+            return Coe(_rename_term(arg, old, new), sort)
+        case Neg(arg=arg, sort=sort):
+            return Neg(_rename_term(arg, old, new), sort)
+        case Arith(op=op, left=left, right=right, sort=sort):
+            return Arith(op, _rename_term(left, old, new), _rename_term(right, old, new), sort)
+        case Pow(base=base, exponent=exponent, sort=sort):
+            return Pow(_rename_term(base, old, new), _rename_term(exponent, old, new), sort)
+        case Call(fn=fn, args=args, sort=sort):
+            return Call(fn, tuple(_rename_term(a, old, new) for a in args), sort)
+        case Opaque(name=name, args=args, arg_sorts=arg_sorts, sort=sort):
+            renamed = tuple(_rename_term(a, old, new) for a in args)
+            return Opaque(new if name == old else name, renamed, arg_sorts, sort)
+        case BigOp(product=product, domain=domain, body=body, sort=sort):
+            inner = body if domain.var == old else _rename_term(body, old, new)
+            return BigOp(product, _rename_range(domain, old, new), inner, sort)
+        case Card(domain=domain, sort=sort):
+            return Card(_rename_range(domain, old, new), sort)
+        case Cmp(op=op, left=left, right=right):
+            return Cmp(op, _rename_term(left, old, new), _rename_term(right, old, new))
+        case Dvd(left=left, right=right):
+            return Dvd(_rename_term(left, old, new), _rename_term(right, old, new))
+        case Pred(predicate=predicate, arg=arg):
+            return Pred(predicate, _rename_term(arg, old, new))
+        case Not(arg=arg):
+            return Not(rename_formula(arg, old, new))
+        case Logic(op=op, left=left, right=right):
+            return Logic(op, rename_formula(left, old, new), rename_formula(right, old, new))
+        case Quant(forall=forall, var=var, sort=sort, body=body, domain=domain):
+            matrix = body if var == old else rename_formula(body, old, new)
+            bounded = None if domain is None else _rename_range(domain, old, new)
+            return Quant(forall, var, sort, matrix, bounded)
+
+
+def _rename_term(term: Term, old: str, new: str) -> Term:
+    renamed = rename(term, old, new)
+    assert not isinstance(renamed, Const | Cmp | Dvd | Pred | Not | Logic | Quant)
+    return renamed
+
+
+def rename_formula(formula: Formula, old: str, new: str) -> Formula:
+    renamed = rename(formula, old, new)
+    assert isinstance(renamed, Const | Cmp | Dvd | Pred | Not | Logic | Quant)
+    return renamed
+
+
+def _rename_range(domain: Range, old: str, new: str) -> Range:
+    where = domain.where
+    if where is not None and (domain.where_var or domain.var) != old:
+        where = rename_formula(where, old, new)
+    start, stop = _rename_term(domain.start, old, new), _rename_term(domain.stop, old, new)
+    return Range(domain.var, domain.sort, start, stop, where, domain.where_var)

@@ -74,6 +74,31 @@ NAT_FUNCTIONS = {
     "Nat.gcd": Fn.gcd,
     "Nat.lcm": Fn.lcm,
     "Nat.floor": Fn.nat_floor,
+    "Nat.choose": Fn.choose,
+    "Nat.sqrt": Fn.nat_sqrt,
+}
+NAT_VALUED = {
+    *NAT_FUNCTIONS,
+    "Nat.succ",
+    "Nat.ceil",
+    "Int.natAbs",
+    "Int.toNat",
+    "Rat.den",
+    ".card",
+    "Finset.card",
+}
+# Nat.divisors n := (Finset.Ico 1 (n + 1)).filter (· ∣ n); Nat.properDivisors n := (Finset.Ico 1 n).filter (· ∣ n)
+DIVISOR_SETS = {"Nat.divisors", ".divisors", "Nat.properDivisors", ".properDivisors"}
+# dot-notation and namespaced names of the functions above, as written on a value (`n.choose 2`, `q.num`)
+DOT_FUNCTIONS = {
+    ".choose": "Nat.choose",
+    ".sqrt": "Nat.sqrt",
+    ".succ": "Nat.succ",
+    ".factorial": "Nat.factorial",
+    ".natAbs": "Int.natAbs",
+    ".toNat": "Int.toNat",
+    ".num": "Rat.num",
+    ".den": "Rat.den",
 }
 RANGE_SETS = {"Finset.range", "Finset.Icc", "Finset.Ico", "Finset.Ioc", "Finset.Ioo"}
 INTERVAL_SETS = {
@@ -119,9 +144,10 @@ class Scope:
     functions: dict[str, FunctionDecl]
     goal_mode: bool = False
     bound: dict[str, Sort] = field(default_factory=dict)
+    sets: dict[str, Range] = field(default_factory=dict)  # finite sets pinned by a hypothesis
 
     def with_bound(self, name: str, sort: Sort) -> Scope:
-        return Scope(self.variables, self.functions, self.goal_mode, {**self.bound, name: sort})
+        return Scope(self.variables, self.functions, self.goal_mode, {**self.bound, name: sort}, self.sets)
 
     def sort_of(self, name: str) -> Sort | None:
         if name in self.bound:
@@ -131,26 +157,43 @@ class Scope:
 
 def resolve(name: str, scope: Scope) -> str:
     """The full name of a constant, trying the namespaces the datasets open (``sqrt`` → ``Real.sqrt``)."""
-    if scope.sort_of(name) is not None or name in scope.functions:
+    if scope.sort_of(name) is not None or name in scope.functions or name in scope.sets:
         return name
     if name in ("sqrt", "√"):
         return "Real.sqrt"
+    if name in DOT_FUNCTIONS:
+        return DOT_FUNCTIONS[name]
     for namespace in OPEN_NAMESPACES:
         full = namespace + name
         if (
             full in REAL_OPAQUE
-            or full in NAT_FUNCTIONS
+            or full in NAT_VALUED
             or full in RANGE_SETS
-            or full in ("Real.sqrt", "Real.pi")
+            or full in DIVISOR_SETS
+            or full in ("Real.sqrt", "Real.pi", "Nat.ModEq", "Int.ModEq", "Int.natAbs", "Int.toNat")
         ):
             return full
-    aliases = {"Nat.Prime": "Nat.Prime", "Prime": "Prime", "π": "Real.pi", "Nat.sqrt": "Nat.sqrt"}
+    aliases = {"Nat.Prime": "Nat.Prime", "Prime": "Prime", "π": "Real.pi", "natAbs": "Int.natAbs"}
     return aliases.get(name, name)
 
 
 # ------------------------------------------------------------------------------------ intrinsic sorts
+def field_access(surface: Surface, scope: Scope) -> Surface:
+    """``S.card`` read as one name (the tokenizer joins capitalised dotted names) is ``.card`` on ``S`` when
+    ``S`` is in scope: generalized field notation."""
+    if isinstance(surface, SName) and "." in surface.name:
+        head, field_name = surface.name.split(".", 1)
+        if scope.sort_of(head) is not None or head in scope.sets or head in scope.functions:
+            result: Surface = SName(head)
+            for part in field_name.split("."):
+                result = SApp("." + part, (result,))
+            return result
+    return surface
+
+
 def infer(surface: Surface, scope: Scope) -> Sort | None:
     """The type a leaf (or tree) has on its own, or None when only context decides (numerals, ``↑e``)."""
+    surface = field_access(surface, scope)
     match surface:
         case SNum():
             return None
@@ -198,15 +241,10 @@ def _infer_app(fn: str, args: tuple[Surface, ...], scope: Scope) -> Sort | None:
         for arg in args:
             result = _max(result, infer(arg, scope))
         return result
-    if fn in NAT_FUNCTIONS or fn in (
-        ".card",
-        "Finset.card",
-        "Nat.ceil",
-        "Int.natAbs",
-        "Int.toNat",
-        "Nat.sqrt",
-    ):
+    if fn in NAT_VALUED:
         return Sort.nat
+    if fn == "Rat.num":
+        return Sort.int
     if fn in (".gcd", ".lcm", "Int.gcd", "Int.lcm"):
         return Sort.nat
     if fn in ("Int.floor", "Int.ceil"):
@@ -318,6 +356,7 @@ def _elab_pow(base: Surface, exponent: Surface, target: Sort, scope: Scope) -> T
 
 def _elab_leaf(surface: Surface, sort: Sort, scope: Scope) -> Term:
     """A leaf at its own sort (``infer``), or at the tree's sort when it has none."""
+    surface = field_access(surface, scope)
     match surface:
         case SName(name=name):
             full = resolve(name, scope)
@@ -382,6 +421,28 @@ def _elab_app(fn: str, args: tuple[Surface, ...], sort: Sort, scope: Scope) -> T
     if fn in ("Nat.factorial",):
         _arity(fn, args, 1)
         return Call(Fn.factorial, (elab_term(args[0], Sort.nat, scope),), Sort.nat)
+    if fn == "Nat.succ":
+        _arity(fn, args, 1)  # Nat.succ_eq_add_one
+        return Arith(ArithOp.add, elab_term(args[0], Sort.nat, scope), Num(Fraction(1), Sort.nat), Sort.nat)
+    if fn in ("Nat.choose", "Nat.sqrt"):
+        _arity(fn, args, 2 if fn == "Nat.choose" else 1)
+        return Call(NAT_FUNCTIONS[fn], tuple(elab_term(a, Sort.nat, scope) for a in args), Sort.nat)
+    if fn in ("Int.natAbs", "Int.toNat"):
+        _arity(fn, args, 1)
+        integer = elab_term(args[0], Sort.int, scope)
+        return Call(Fn.nat_abs if fn == "Int.natAbs" else Fn.to_nat, (integer,), Sort.nat)
+    if fn in ("Int.gcd", "Int.lcm"):
+        _arity(fn, args, 2)  # Int.gcd_eq_natAbs, Int.lcm: on the absolute values
+        absolute = tuple(Call(Fn.nat_abs, (elab_term(a, Sort.int, scope),), Sort.nat) for a in args)
+        return Call(Fn.gcd if fn == "Int.gcd" else Fn.lcm, absolute, Sort.nat)
+    if fn in ("Rat.num", "Rat.den"):
+        _arity(fn, args, 1)
+        if infer(args[0], scope) is not Sort.rat:
+            raise OutsideFragment(f"{fn} of something not known to be ℚ")
+        fraction = elab_term(args[0], Sort.rat, scope)
+        return Call(
+            Fn.num if fn == "Rat.num" else Fn.den, (fraction,), Sort.int if fn == "Rat.num" else Sort.nat
+        )
     if fn in ("Nat.gcd", "Nat.lcm", ".gcd", ".lcm"):
         _arity(fn, args, 2)
         operand = infer(args[0], scope) or Sort.nat
@@ -391,7 +452,7 @@ def _elab_app(fn: str, args: tuple[Surface, ...], sort: Sort, scope: Scope) -> T
         return Call(gcd, tuple(elab_term(a, Sort.nat, scope) for a in args), Sort.nat)
     if fn in (".card", "Finset.card"):
         _arity(fn, args, 1)
-        return Card(_finite_range(args[0], None, scope))
+        return Card(finite_range(args[0], None, scope))
     raise OutsideFragment(f"function {fn!r} is not supported")
 
 
@@ -403,15 +464,32 @@ def _bind_range(binder: SBinder, scope: Scope) -> tuple[Scope, Range]:
     declared = None if type_text is None else parse_sort(type_text)
     if type_text is not None and declared is None:
         raise OutsideFragment(f"{binder.kind} over type {type_text!r}")
-    domain = _finite_range(binder.bound[1], (name, declared), scope)
+    domain = finite_range(binder.bound[1], (name, declared), scope)
     return scope.with_bound(name, domain.sort), domain
 
 
-def _finite_range(surface: Surface, binding: tuple[str, Sort | None] | None, scope: Scope) -> Range:
-    """``Finset.range n``, ``Finset.Icc a b`` (and Ico/Ioc/Ioo), optionally under ``Finset.filter``."""
+def finite_range(surface: Surface, binding: tuple[str, Sort | None] | None, scope: Scope) -> Range:
+    """``Finset.range n``, ``Finset.Icc a b`` (and Ico/Ioc/Ioo), optionally under ``Finset.filter``; divisors;
+    a finite set pinned by a hypothesis."""
     match surface:
+        case SName(name=name) if name in scope.sets:
+            pinned = scope.sets[name]
+            if binding is not None and binding[1] not in (None, pinned.sort):
+                raise OutsideFragment(f"{name} has elements of another type")
+            return Range(binding[0] if binding else pinned.var, pinned.sort, pinned.start, pinned.stop,
+                         pinned.where, pinned.where_var or pinned.var)  # fmt: skip
+        case SApp(fn=fn, args=args) if resolve(fn, scope) in DIVISOR_SETS:
+            _arity(fn, args, 1)
+            if binding is not None and binding[1] not in (None, Sort.nat):
+                raise OutsideFragment("divisors with elements of a type other than ℕ")
+            n = elab_term(args[0], Sort.nat, scope)
+            where_var = _fresh("d", args[0])
+            one = Num(Fraction(1), Sort.nat)
+            stop = Arith(ArithOp.add, n, one, Sort.nat) if "proper" not in fn.lower() else n
+            return Range(binding[0] if binding else "k✝", Sort.nat, one, stop, Dvd(Var(where_var, Sort.nat), n),
+                         where_var)  # fmt: skip
         case SApp(fn="Finset.filter", args=(predicate, inner)) | SApp(fn=".filter", args=(inner, predicate)):
-            base = _finite_range(inner, binding, scope)
+            base = finite_range(inner, binding, scope)
             if base.where is not None:
                 raise OutsideFragment("nested Finset.filter")
             where_var, where = _elab_filter(predicate, base, scope)
@@ -467,6 +545,8 @@ def elab_prop(surface: Surface, scope: Scope) -> Formula:
             return conjoin(links)
         case SApp(fn=fn, args=args):
             return _predicate(resolve(fn, scope), args, scope)
+        case SAscribe(expr=expr, type_text="Prop"):
+            return elab_prop(expr, scope)
         case SBinder(kind="∀" | "∃") as binder:
             return _quantifier(binder, scope)
         case _:
@@ -490,6 +570,35 @@ def _relation(op: str, left: Surface, right: Surface, scope: Scope) -> Formula:
 
 def _membership(element: Surface, collection: Surface, scope: Scope) -> Formula:
     match collection:
+        case SAscribe(expr=inner, type_text=type_text) if type_text.split()[:1] in (["Set"], ["Finset"]):
+            return _membership(SAscribe(element, type_text.split(maxsplit=1)[1]), inner, scope)
+        case SBinder(kind="set", names=((name, type_text),), body=body):
+            # Set.mem_setOf_eq: a ∈ {x | p x} = p a
+            written = type_text or (None if (t := _element_type(element, scope)) is None else t.lean)
+            return elab_prop(substitute(body, name, _typed(element, written)), scope)
+        case SApp(fn="{}", args=members):
+            # Finset.mem_insert, Finset.mem_singleton: a ∈ {b, c} ↔ a = b ∨ a = c
+            sort = tree_sort([element, *members], scope)
+            x = elab_term(element, sort, scope)
+            options: list[Formula] = [Cmp(CmpOp.eq, x, elab_term(member, sort, scope)) for member in members]
+            either = options[-1]
+            for option in reversed(options[:-1]):
+                either = Logic(Connective.or_, option, either)
+            return either
+        case SName(name=name) if name in scope.sets:
+            pinned = scope.sets[name]
+            x = elab_term(element, pinned.sort, scope)
+            probe = _fresh("a", element)
+            domain = Range(
+                probe, pinned.sort, pinned.start, pinned.stop, pinned.where, pinned.where_var or pinned.var
+            )
+            return Quant(False, probe, pinned.sort, Cmp(CmpOp.eq, Var(probe, pinned.sort), x), domain)
+        case SApp(fn=fn, args=(number,)) if resolve(fn, scope) in DIVISOR_SETS:
+            # Nat.mem_divisors: d ∈ n.divisors ↔ d ∣ n ∧ n ≠ 0; Nat.mem_properDivisors: d ∣ n ∧ d < n
+            d, n = elab_term(element, Sort.nat, scope), elab_term(number, Sort.nat, scope)
+            if "proper" in fn.lower():
+                return Logic(Connective.and_, Dvd(d, n), Cmp(CmpOp.lt, d, n))
+            return Logic(Connective.and_, Dvd(d, n), Cmp(CmpOp.ne, n, Num(Fraction(0), Sort.nat)))
         case SApp(fn=fn, args=(lo, hi)) if resolve(fn, scope) in INTERVAL_SETS:
             kind = resolve(fn, scope).split(".")[1]
             sort = tree_sort([element, lo, hi], scope)
@@ -507,6 +616,14 @@ def _membership(element: Surface, collection: Surface, scope: Scope) -> Formula:
 
 
 def _predicate(fn: str, args: tuple[Surface, ...], scope: Scope) -> Formula:
+    if fn in ("Nat.ModEq", "Int.ModEq"):
+        _arity(fn, args, 3)  # Nat.ModEq n a b := a % n = b % n (Int.ModEq likewise, with Int.emod)
+        sort = Sort.nat if fn == "Nat.ModEq" else Sort.int
+        n, a, b = (elab_term(arg, sort, scope) for arg in args)
+        return Cmp(CmpOp.eq, Arith(ArithOp.mod, a, n, sort), Arith(ArithOp.mod, b, n, sort))
+    if fn in ("IsLeast", "IsGreatest"):
+        _arity(fn, args, 2)
+        return _extremum(fn == "IsLeast", args[0], args[1], scope)
     if fn in ("Even", "Odd", "Nat.Prime", "Prime"):
         _arity(fn, args, 1)
         sort = infer(args[0], scope) or Sort.nat
@@ -519,6 +636,74 @@ def _predicate(fn: str, args: tuple[Surface, ...], scope: Scope) -> Formula:
     raise OutsideFragment(f"predicate {fn!r} is not supported")
 
 
+def _extremum(least: bool, collection: Surface, value: Surface, scope: Scope) -> Formula:
+    """``IsLeast {x | p x} a`` = ``p a ∧ ∀ x, p x → a ≤ x`` (IsLeast, lowerBounds, Set.mem_setOf_eq);
+    ``IsGreatest`` with ``x ≤ a`` (upperBounds). On ℕ, ``∀ x, p x → a ≤ x`` is ``∀ x < a, ¬p x``: finite."""
+    if not isinstance(collection, SBinder) or collection.kind != "set" or len(collection.names) != 1:
+        raise OutsideFragment("IsLeast/IsGreatest of a set not written {x | p x}")
+    name, type_text = collection.names[0]
+    sort = _binder_sort(name, type_text, collection, scope)
+    if _mentions(name, value):
+        raise OutsideFragment("IsLeast/IsGreatest whose value mentions the set's variable")
+    member = elab_prop(substitute(collection.body, name, _typed(value, sort.lean)), scope)
+    typed = ((name, sort.lean),)
+    if least and sort is Sort.nat:
+        below = SBinder("∀", typed, ("∈", SApp("Finset.range", (value,))), SUn("¬", collection.body))
+        return Logic(Connective.and_, member, elab_prop(below, scope))
+    bound = SBin("≤", value, SName(name)) if least else SBin("≤", SName(name), value)
+    bounds = SBinder("∀", typed, None, SBin("→", collection.body, bound))
+    return Logic(Connective.and_, member, elab_prop(bounds, scope))
+
+
+def _element_type(element: Surface, scope: Scope) -> Sort | None:
+    try:
+        return infer(element, scope)
+    except OutsideFragment:
+        return None
+
+
+def _typed(surface: Surface, type_text: str | None) -> Surface:
+    return surface if type_text is None else SAscribe(surface, type_text)
+
+
+def _fresh(stem: str, *avoid: Surface) -> str:
+    """A bound-variable name that no surface in ``avoid`` mentions (inaccessible, like Lean's ``x✝``)."""
+    k = 0
+    while any(_mentions(f"{stem}✝{k}", surface) for surface in avoid):
+        k += 1
+    return f"{stem}✝{k}"
+
+
+def substitute(surface: Surface, name: str, replacement: Surface) -> Surface:
+    """``surface`` with the free occurrences of ``name`` replaced (binders that rebind ``name`` stop it).
+
+    Raises ``OutsideFragment`` when a binder would capture a name of ``replacement``.
+    """
+    match surface:
+        case SName(name=other):
+            return replacement if other == name else surface
+        case SNum():
+            return surface
+        case SApp(fn=fn, args=args):
+            return SApp(fn, tuple(substitute(arg, name, replacement) for arg in args))
+        case SBin(op=op, left=left, right=right):
+            return SBin(op, substitute(left, name, replacement), substitute(right, name, replacement))
+        case SChain(ops=ops, items=items):
+            return SChain(ops, tuple(substitute(item, name, replacement) for item in items))
+        case SUn(op=op, arg=arg):
+            return SUn(op, substitute(arg, name, replacement))
+        case SAscribe(expr=expr, type_text=type_text):
+            return SAscribe(substitute(expr, name, replacement), type_text)
+        case SBinder(kind=kind, names=names, bound=bound, body=body):
+            new_bound = None if bound is None else (bound[0], substitute(bound[1], name, replacement))
+            bound_names = [n for n, _ in names]
+            if name in bound_names:
+                return SBinder(kind, names, new_bound, body)
+            if any(_mentions(n, replacement) for n in bound_names):
+                raise OutsideFragment("substitution would capture a bound variable")
+            return SBinder(kind, names, new_bound, substitute(body, name, replacement))
+
+
 def _quantifier(binder: SBinder, scope: Scope) -> Formula:
     forall = binder.kind == "∀"
     if binder.bound is not None and binder.bound[0] == "∈" and len(binder.names) == 1:
@@ -526,7 +711,7 @@ def _quantifier(binder: SBinder, scope: Scope) -> Formula:
         declared = None if type_text is None else parse_sort(type_text)
         collection = binder.bound[1]
         if isinstance(collection, SApp) and resolve(collection.fn, scope) in RANGE_SETS | {"Finset.filter"}:
-            domain = _finite_range(collection, (name, declared), scope)
+            domain = finite_range(collection, (name, declared), scope)
             return Quant(
                 forall, name, domain.sort, elab_prop(binder.body, scope.with_bound(name, domain.sort)), domain
             )
@@ -556,7 +741,7 @@ def _binder_sort(name: str, type_text: str | None, binder: SBinder, scope: Scope
     hints = [binder.body] + ([binder.bound[1]] if binder.bound else [])
     guessed = None
     for hint in hints:
-        guessed = _max(guessed, _usage_sort(name, hint, scope))
+        guessed = _max(guessed, usage_sort(name, hint, scope))
     if guessed is not None:
         return guessed
     if scope.goal_mode:
@@ -564,7 +749,7 @@ def _binder_sort(name: str, type_text: str | None, binder: SBinder, scope: Scope
     return Sort.nat
 
 
-def _usage_sort(name: str, surface: Surface, scope: Scope) -> Sort | None:
+def usage_sort(name: str, surface: Surface, scope: Scope) -> Sort | None:
     """What an untyped bound variable's uses tell: argument of a typed function, or partner of typed leaves."""
     match surface:
         case SApp(fn=fn, args=args):
@@ -575,10 +760,10 @@ def _usage_sort(name: str, surface: Surface, scope: Scope) -> Sort | None:
                         return sort
             found: Sort | None = None
             for arg in args:
-                found = _max(found, _usage_sort(name, arg, scope))
+                found = _max(found, usage_sort(name, arg, scope))
             return found
         case SBin(op=op, left=left, right=right):
-            found = _max(_usage_sort(name, left, scope), _usage_sort(name, right, scope))
+            found = _max(usage_sort(name, left, scope), usage_sort(name, right, scope))
             if found is None and op in set(CMP_OPS) | {"∣"} and _mentions(name, surface):
                 partner_scope = scope.with_bound(name, Sort.nat)
                 try:
@@ -590,12 +775,12 @@ def _usage_sort(name: str, surface: Surface, scope: Scope) -> Sort | None:
         case SChain(items=items):
             found = None
             for item in items:
-                found = _max(found, _usage_sort(name, item, scope))
+                found = _max(found, usage_sort(name, item, scope))
             return found
         case SUn(arg=arg) | SAscribe(expr=arg):
-            return _usage_sort(name, arg, scope)
+            return usage_sort(name, arg, scope)
         case SBinder(body=body):
-            return _usage_sort(name, body, scope)
+            return usage_sort(name, body, scope)
         case _:
             return None
 

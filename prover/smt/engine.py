@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from prover.settings import SmtSettings
-from prover.smt.core import OutsideFragment, Query
+from prover.smt.core import OutsideFragment, Query, used_hypotheses
 from prover.smt.evaluate import Evaluator
 from prover.smt.hints import closing_hints
-from prover.smt.instances import find_counterexample
+from prover.smt.instances import false_hypothesis, find_counterexample
 from prover.smt.statement import query_from_goal, query_from_statement
 from prover.smt.worker import Answer, SolveOutcome, Z3Worker
 from prover.types import SmtResult, SmtStatus
@@ -25,18 +25,23 @@ from prover.types import SmtResult, SmtStatus
 log = logging.getLogger(__name__)
 
 MAX_INSTANCES = 20_000
+FALSE_HYPOTHESIS_INSTANCES = 2_000
 
 
 def lean_value(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
+def _assignment(values: dict[str, Fraction]) -> str:
+    return ", ".join(f"{name} = {lean_value(value)}" for name, value in values.items())
+
+
 def confirm(query: Query, assignment: dict[str, Fraction]) -> bool:
     """True only when every hypothesis evaluates exactly to true and the goal exactly to false."""
-    if query.goal is None or query.dropped or query.functions:
+    if query.goal is None or query.dropped or not query.defined:
         return False
-    evaluator = Evaluator(assignment)
-    if any(evaluator.formula(h.formula) is not True for h in query.hypotheses):
+    evaluator = Evaluator(assignment, definitions=query.definitions)
+    if any(evaluator.formula(h.formula) is not True for h in query.constraints):
         return False
     return evaluator.formula(query.goal) is False
 
@@ -86,6 +91,10 @@ class SmtEngine:
 
     def explain_query(self, query: Query, *, started: float | None = None) -> Decision:
         """``decide_query`` plus whether Z3 (or the exact evaluator) received the goal."""
+        decision = self._explain(query, started=started)
+        return Decision(_with_readings(decision.result, query), decision.goal_translated)
+
+    def _explain(self, query: Query, *, started: float | None = None) -> Decision:
         started = time.monotonic() if started is None else started
         if not self.settings.enabled:
             return Decision(
@@ -101,6 +110,17 @@ class SmtEngine:
             if truth is False:
                 reason = "closed statement evaluates to false"
                 return Decision(_result(SmtStatus.refuted, started, model={}, reason=reason), True)
+        false = false_hypothesis(
+            query,
+            self.settings.small_instance_bound,
+            max_instances=FALSE_HYPOTHESIS_INSTANCES,
+            deadline_s=0.2,
+        )
+        if false is not None:
+            name, instance = false
+            where = f" at {_assignment(instance)}" if instance else ""
+            reason = f"inconsistent hypotheses: {name} is false{where} (exact evaluation)"
+            return Decision(_result(SmtStatus.vacuous, started, reason=reason, hints=closing_hints(query)))
         outcome = self._worker.solve(query, self.settings.timeout_s)
         translated = outcome.negation is not Answer.skipped
         return Decision(self._conclude(query, outcome, started), translated)
@@ -169,3 +189,12 @@ def _result(
     return SmtResult(
         status=status, model=model, reason=reason, hints=hints, elapsed_s=time.monotonic() - started
     )
+
+
+def _with_readings(result: SmtResult, query: Query) -> SmtResult:
+    """``result`` whose reason also says which hypotheses were read as definitions of functions and sets."""
+    readings = used_hypotheses(query)
+    if not readings or result.status in (SmtStatus.unknown, SmtStatus.unsupported):
+        return result
+    reason = f"{result.reason}; {readings}" if result.reason else readings
+    return result.model_copy(update={"reason": reason})

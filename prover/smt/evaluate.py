@@ -23,6 +23,7 @@ from prover.smt.core import (
     Coe,
     Connective,
     Const,
+    Definition,
     Dvd,
     Fn,
     Formula,
@@ -191,6 +192,40 @@ def _sqrt_above(x: Fraction) -> Fraction:
     return below if below * below == x else below + Fraction(1, 1 << SQRT_BITS)
 
 
+def _root(a: Value, q: int) -> Value:
+    """The real ``q``-th root of ``a ≥ 0``: exact for a perfect power, else rounded outward to 2^-SQRT_BITS."""
+    if q > 64:
+        raise Unevaluable("root of too high an order")
+    lo, hi = _bounds(a)
+    if lo < 0:
+        raise Unevaluable("root of a negative number")
+    if lo == hi:
+        num, den = _iroot(lo.numerator, q), _iroot(lo.denominator, q)
+        if num**q == lo.numerator and den**q == lo.denominator:
+            return Fraction(num, den)  # a perfect power
+    scale = 1 << SQRT_BITS
+    below = Fraction(_iroot(math.floor(lo * scale**q), q), scale)  # below ** q ≤ lo
+    above = Fraction(_iroot(math.ceil(hi * scale**q), q) + 1, scale)  # above ** q > hi
+    return _make(below, above)
+
+
+def _iroot(n: int, q: int) -> int:
+    """The largest r with r ** q ≤ n (n ≥ 0)."""
+    if n < 2:
+        return n
+    r = 1 << ((n.bit_length() + q - 1) // q)  # r ** q > n
+    while True:  # Newton's iteration from above decreases to the floor root
+        s = ((q - 1) * r + n // r ** (q - 1)) // q
+        if s >= r:
+            break
+        r = s
+    while r**q > n:
+        r -= 1
+    while (r + 1) ** q <= n:
+        r += 1
+    return r
+
+
 def _floor(a: Value) -> int:
     lo, hi = _bounds(a)
     if math.floor(lo) != math.floor(hi):
@@ -217,11 +252,20 @@ def is_prime(n: int) -> bool:
 
 # ---------------------------------------------------------------------------------------- evaluator
 class Evaluator:
-    """Evaluates core terms and formulas under an assignment of the free variables."""
+    """Evaluates core terms and formulas under an assignment of the free variables.
 
-    def __init__(self, assignment: dict[str, Fraction], deadline: float | None = None) -> None:
+    ``definitions`` give function variables their values (``Definition``); any other function is opaque.
+    """
+
+    def __init__(
+        self,
+        assignment: dict[str, Fraction],
+        deadline: float | None = None,
+        definitions: tuple[Definition, ...] = (),
+    ) -> None:
         self.assignment = assignment
         self.deadline = deadline  # time.monotonic() after which loops give up (Unevaluable)
+        self.definitions = {d.name: d for d in definitions}
 
     def _within_budget(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -247,6 +291,10 @@ class Evaluator:
                 return self._call(fn, [self.term(arg) for arg in args])
             case Opaque(name="Real.pi"):
                 return Interval(PI_LOW, PI_HIGH)
+            case Opaque(name="Real.rpow", args=(base, exponent)):
+                return self._rpow(base, exponent)
+            case Opaque(name=name, args=args) if name in self.definitions:
+                return self._apply(self.definitions[name], [self.term(arg) for arg in args])
             case Opaque(name=name):
                 raise Unevaluable(f"{name} is uninterpreted")
             case BigOp(product=product, domain=domain, body=body):
@@ -259,6 +307,32 @@ class Evaluator:
                 return result
             case Card(domain=domain):
                 return Fraction(sum(1 for _ in self.members(domain)))
+
+    def _apply(self, definition: Definition, args: list[Value]) -> Value:
+        """``f args`` for a defined ``f``: its body with the parameters bound (outside its guard: no value)."""
+        values = {param.name: _exact(arg) for param, arg in zip(definition.params, args, strict=True)}
+        inner = Evaluator({**self.assignment, **values}, self.deadline, tuple(self.definitions.values()))
+        if definition.guard is not None and inner.formula(definition.guard) is not True:
+            raise Unevaluable(f"{definition.name} outside the domain its hypothesis defines")
+        return inner.term(definition.body)
+
+    def _rpow(self, base_term: Term, exponent_term: Term) -> Value:
+        """``Real.rpow``, exactly where the value is rational, else an outward-rounded interval."""
+        base = self.term(base_term)
+        if base == 1:
+            return Fraction(1)  # Real.one_rpow: 1 ^ y = 1
+        exponent = _exact(self.term(exponent_term))
+        if exponent == 0:
+            return Fraction(1)  # Real.rpow_zero: x ^ 0 = 1 (also 0 ^ 0 = 1)
+        if exponent.denominator == 1:
+            return _pow(base, exponent.numerator)  # Real.rpow_intCast: x ^ (n : ℝ) = x ^ n (zpow)
+        if base == 0:
+            return Fraction(0)  # Real.zero_rpow: y ≠ 0 → 0 ^ y = 0
+        if _bounds(base)[0] <= 0:
+            raise Unevaluable("a non-integer real power of a base that may be ≤ 0")  # Real.rpow_def_of_neg
+        # 0 < x: x ^ (p / q) = (x ^ p) ^ (1 / q) (Real.rpow_mul, Real.rpow_intCast), the unique positive q-th
+        # root of x ^ p (Real.rpow_inv_natCast_pow), increasing in its argument (Real.rpow_le_rpow)
+        return _root(_pow(base, exponent.numerator), exponent.denominator)
 
     def _arith(self, op: ArithOp, a: Value, b: Value, sort: Sort) -> Value:
         if sort.is_integral:
@@ -318,9 +392,27 @@ class Evaluator:
                 return Fraction(math.gcd(_integer(args[0]), _integer(args[1])))  # Nat.gcd_zero_left
             case Fn.lcm:
                 return Fraction(math.lcm(_integer(args[0]), _integer(args[1])))  # Nat.lcm_zero_left
+            case Fn.choose:
+                n, k = _integer(args[0]), _integer(args[1])
+                if n > 5000:
+                    raise Unevaluable("binomial coefficient too large")
+                # Nat.choose_eq_factorial_div_factorial (k ≤ n), Nat.choose_eq_zero_of_lt (n < k)
+                return Fraction(math.comb(n, k))
+            case Fn.nat_sqrt:
+                # Nat.sqrt_le' : sqrt n ^ 2 ≤ n, Nat.lt_succ_sqrt' : n < (sqrt n + 1) ^ 2
+                return Fraction(math.isqrt(_integer(args[0])))
+            case Fn.nat_abs:
+                return Fraction(abs(_integer(args[0])))  # Int.natAbs_of_nonneg, Int.natAbs_neg
+            case Fn.to_nat:
+                return Fraction(max(_integer(args[0]), 0))  # Int.toNat_of_nonneg, Int.toNat_eq_zero
+            case Fn.num:
+                return Fraction(_exact(args[0]).numerator)  # Rat.num: numerator in lowest terms (Rat.reduced)
+            case Fn.den:
+                return Fraction(_exact(args[0]).denominator)  # Rat.den: positive (Rat.den_pos), reduced
 
-    def bind(self, name: str, value: int) -> Evaluator:
-        return Evaluator({**self.assignment, name: Fraction(value)}, self.deadline)
+    def bind(self, name: str, value: int | Fraction) -> Evaluator:
+        definitions = tuple(self.definitions.values())
+        return Evaluator({**self.assignment, name: Fraction(value)}, self.deadline, definitions)
 
     def members(self, domain: Range) -> list[int]:
         start, stop = _integer(self.term(domain.start)), _integer(self.term(domain.stop))

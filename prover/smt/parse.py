@@ -6,7 +6,8 @@ A Pratt parser over the notation competition statements use. Anything it does no
 Precedences follow Lean core and Mathlib: ``↔`` 20, ``→`` 25 (right), ``∨`` 30 (right), ``∧`` 35 (right),
 ``¬`` 40, relations 50, ``+ -`` 65, ``* / %`` 70, prefix ``-`` 75, ``^`` 75 (right), ``√`` 100,
 application 1024, ``↑``/``⁻¹``/``!`` above it. ``∑ x ∈ s, f`` takes its body at 67 (Mathlib's BigOperators:
-``∑ x, f x * g x`` sums the product, ``∑ x, f x + g x`` adds ``g x`` after summing).
+``∑ x, f x * g x`` sums the product, ``∑ x, f x + g x`` adds ``g x`` after summing). ``a ≡ b [MOD n]`` is
+``Nat.ModEq n a b``; ``{x : T | p}`` a set-builder binder (kind ``set``), ``{a, b}`` a literal (fn ``{}``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ SYMBOLS = sorted(
         ">=",
         "!=",
         "∣",
+        "≡",
         "∧",
         "∨",
         "¬",
@@ -247,6 +249,11 @@ class Parser:
             if token.kind != "sym":
                 break
             op = token.text
+            if op == "≡":
+                if min_power > RELATION_POWER:
+                    break
+                left = self.congruence(left)
+                continue
             if op in RELATIONS:
                 if min_power > RELATION_POWER:
                     break
@@ -261,6 +268,18 @@ class Parser:
             right = self.expression(right_power)
             left = SBin(op, left, right)
         return left
+
+    def congruence(self, left: Surface) -> Surface:
+        """``a ≡ b [MOD n]`` / ``[ZMOD n]`` (notation 50 for ``Nat.ModEq n a b`` / ``Int.ModEq n a b``)."""
+        self.expect("≡")
+        right = self.expression(RELATION_POWER + 1)
+        self.expect("[")
+        kind = self.advance().text
+        if kind not in ("MOD", "ZMOD"):
+            raise SmtSyntaxError(f"congruence modulo {kind!r}")
+        modulus = self.expression(0)
+        self.expect("]")
+        return SApp("Nat.ModEq" if kind == "MOD" else "Int.ModEq", (modulus, left, right))
 
     def relation_chain(self, first: Surface) -> Surface:
         ops: list[str] = []
@@ -309,7 +328,7 @@ class Parser:
             return True
         if token.kind == "ident":
             return token.text not in KEYWORDS
-        return token.kind == "sym" and token.text in ("(", "↑", "⌊", "⌈")
+        return token.kind == "sym" and token.text in ("(", "↑", "⌊", "⌈", "{")
 
     def postfixed(self, expr: Surface) -> Surface:
         while True:
@@ -371,8 +390,30 @@ class Parser:
                 return SApp(names[closer], (inner,))
             case "↑":
                 return SUn("↑", self.postfixed(self.atom()))
+            case "{":
+                return self.braces()
             case _:
                 raise SmtSyntaxError(f"unexpected {token.text!r}")
+
+    def braces(self) -> Surface:
+        """``{x : T | p}`` / ``{x | p}`` (``setOf``, a binder of kind ``set``) or ``{a, b, c}`` (a literal)."""
+        ahead = [t.text for t in self.tokens[self.index : self.index + 2]]
+        if self.peek.kind == "ident" and len(ahead) == 2 and ahead[1] in (":", "|"):
+            name = self.advance().text
+            type_text: str | None = None
+            if self.at(":"):
+                self.advance()
+                type_text = self.type_text(("|",))
+            self.expect("|")
+            body = self.expression(0)
+            self.expect("}")
+            return SBinder("set", ((name, type_text),), None, body)
+        elements = [self.expression(0)]
+        while self.at(","):
+            self.advance()
+            elements.append(self.expression(0))
+        self.expect("}")
+        return SApp("{}", tuple(elements))
 
     def type_text(self, closers: tuple[str, ...]) -> str:
         """Raw tokens of a type up to a closer at depth 0 (types are interpreted by the elaborator)."""

@@ -12,11 +12,52 @@ hypothesis we cannot elaborate is *dropped* and recorded, so a counterexample is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
-from prover.smt.core import FunctionDecl, Hypothesis, OutsideFragment, Query, Sort, Var
-from prover.smt.elaborate import Scope, elab_prop, parse_function_type, parse_sort
+from prover.smt.core import (
+    Arith,
+    ArithOp,
+    Cmp,
+    CmpOp,
+    Connective,
+    Const,
+    Definition,
+    Dvd,
+    Formula,
+    FunctionDecl,
+    Hypothesis,
+    Logic,
+    Neg,
+    Not,
+    Num,
+    Opaque,
+    OutsideFragment,
+    Pow,
+    Pred,
+    Quant,
+    Query,
+    Range,
+    Sort,
+    Term,
+    Var,
+    free_names,
+    function_names,
+    rename,
+    rename_formula,
+)
+from prover.smt.elaborate import (
+    Scope,
+    elab_prop,
+    finite_range,
+    parse_function_type,
+    parse_sort,
+    resolve,
+    usage_sort,
+)
 from prover.smt.parse import parse_expression
+from prover.smt.syntax import SApp, SAscribe, SBin, SBinder, SChain, SName, SNum, SUn, Surface
 
 OPAQUE_TYPE_HEADS = ("ℂ", "Complex", "Prop", "Type", "Set", "Finset", "List", "Polynomial", "Fin", "Matrix")
 DECLARATION = re.compile(
@@ -30,6 +71,7 @@ class Binder:
     names: tuple[str, ...]
     type_text: str
     instance: bool = False
+    typed: bool = True  # False: `(n)`, whose type Lean infers from its uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +154,8 @@ def _split_one(text: str, kind: str) -> Declaration:
         if colon < 0:
             if rest[i] == "[":
                 binders.append(Binder((), group.strip(), instance=True))
+            elif all(re.fullmatch(r"[^\W\d][\w'✝]*", word) for word in group.split()) and group.split():
+                binders.append(Binder(tuple(group.split()), "", typed=False))
             else:
                 raise OutsideFragment(f"binder without a type: {group.strip()!r}")
         else:
@@ -150,44 +194,369 @@ def split_goal(goal_text: str) -> tuple[list[tuple[tuple[str, ...], str]], str]:
     return entries, target
 
 
-def build_query(entries: list[tuple[tuple[str, ...], str]], target: str, *, goal_mode: bool) -> Query:
-    """Elaborate binders/hypotheses (in order, so each sees the names before it) and the target."""
-    variables: dict[str, Sort] = {}
-    functions: dict[str, FunctionDecl] = {}
-    hypotheses: list[Hypothesis] = []
-    dropped: list[str] = []
-    for names, type_text in entries:
+AUTO_BOUND = re.compile(r"[A-Za-z][0-9₀-₉']*")  # what Lean binds automatically (relaxedAutoImplicit off)
+FINSET_SORTS = {"Finset ℕ": Sort.nat, "Finset Nat": Sort.nat, "Finset ℤ": Sort.int, "Finset Int": Sort.int}
+
+
+def _parsed(type_text: str | None) -> Surface | None:
+    if type_text is None:
+        return None
+    try:
+        return parse_expression(type_text)
+    except OutsideFragment:
+        return None
+
+
+def _free_surface_names(surface: Surface, bound: frozenset[str] = frozenset()) -> set[str]:
+    """Identifiers used as values in ``surface`` outside the binders that bind them (not function heads)."""
+    match surface:
+        case SName(name=name):
+            return set() if name in bound else {name}
+        case SNum():
+            return set()
+        case SApp(args=args):
+            return set().union(*(_free_surface_names(arg, bound) for arg in args))
+        case SBin(left=left, right=right):
+            return _free_surface_names(left, bound) | _free_surface_names(right, bound)
+        case SChain(items=items):
+            return set().union(*(_free_surface_names(item, bound) for item in items))
+        case SUn(arg=arg) | SAscribe(expr=arg):
+            return _free_surface_names(arg, bound)
+        case SBinder(names=names, bound=predicate, body=body):
+            inner = bound | {name for name, _ in names}
+            found = _free_surface_names(body, inner)
+            return found | (set() if predicate is None else _free_surface_names(predicate[1], bound))
+
+
+def _plain(name: str, surface: Surface, scope: Scope) -> bool:
+    """Whether ``name`` occurs in ``surface`` only as an operand of arithmetic and relations, where Lean's
+    default numeral type (ℕ) decides its type; an argument of a function, an ascription or a cast does not."""
+    match surface:
+        case SName() | SNum():
+            return True
+        case SApp(fn=fn, args=args):
+            if resolve(fn, scope) not in scope.functions and SName(name) in args:
+                return False
+            return all(_plain(name, arg, scope) for arg in args)
+        case SAscribe(expr=SName(name=other)) | SUn(op="↑", arg=SName(name=other)):
+            return other != name
+        case SBin(left=left, right=right):
+            return _plain(name, left, scope) and _plain(name, right, scope)
+        case SChain(items=items):
+            return all(_plain(name, item, scope) for item in items)
+        case SUn(arg=arg) | SAscribe(expr=arg):
+            return _plain(name, arg, scope)
+        case SBinder(names=names, bound=predicate, body=body):
+            plain_bound = predicate is None or _plain(name, predicate[1], scope)
+            rebound = any(n == name for n, _ in names)
+            return plain_bound and (rebound or _plain(name, body, scope))
+
+
+def _untyped_sort(name: str, later: list[Surface | None], scope: Scope) -> Sort | None:
+    """The type Lean gives a binder written without one (``(n)``, an auto-bound ``n``), from its uses.
+
+    Each use decides on its own: the type of a typed partner or function parameter, else ℕ (the default
+    instance of numerals) when it is a plain arithmetic operand. None when the uses disagree or say nothing
+    we can read: the name then stays unknown, and what mentions it is dropped.
+    """
+    verdicts: set[Sort | None] = set()
+    for surface in later:
+        if surface is not None and name in _free_surface_names(surface):
+            try:
+                found = usage_sort(name, surface, scope)
+            except OutsideFragment:
+                return None
+            verdicts.add(found if found is not None else (Sort.nat if _plain(name, surface, scope) else None))
+    if len(verdicts) != 1:
+        return None
+    return verdicts.pop()
+
+
+@dataclass
+class _Builder:
+    """The state of ``build_query``: what is in scope after each binder, in order (later binders shadow)."""
+
+    goal_mode: bool
+    variables: dict[str, Sort] = field(default_factory=dict)
+    functions: dict[str, FunctionDecl] = field(default_factory=dict)
+    sets: dict[str, Range] = field(default_factory=dict)
+    pending_sets: dict[str, Sort] = field(default_factory=dict)  # `S : Finset ℕ` not pinned (yet)
+    hypotheses: list[Hypothesis] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    pinned: list[tuple[str, str]] = field(default_factory=list)  # (set, hypothesis)
+
+    def scope(self) -> Scope:
+        return Scope(dict(self.variables), dict(self.functions), self.goal_mode, sets=dict(self.sets))
+
+    def taken(self) -> set[str]:
+        hidden = {v for h in self.hypotheses for v in free_names(h.formula)}
+        return set(self.variables) | set(self.functions) | {h.name for h in self.hypotheses} | hidden
+
+    def _inaccessible(self, name: str) -> str:
+        """Lean's name for a shadowed binder: ``n✝``, ``n✝¹``, ..."""
+        taken = self.taken() | set(self.dropped)
+        for k in range(100):
+            candidate = f"{name}✝" + (
+                "" if k == 0 else str(k).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+            )
+            if candidate not in taken:
+                return candidate
+        raise OutsideFragment(f"too many binders named {name}")
+
+    def shadow(self, name: str) -> None:
+        """A new binder ``name``: the one it hides keeps its meaning under an inaccessible name."""
+        self.pending_sets.pop(name, None)
+        self.sets.pop(name, None)
+        old_names = {h.name for h in self.hypotheses} | set(self.dropped)
+        if name in old_names:
+            fresh = self._inaccessible(name)
+            self.hypotheses = [Hypothesis(fresh, h.formula) if h.name == name else h for h in self.hypotheses]
+            self.dropped = [fresh if d == name else d for d in self.dropped]
+            self.definitions = [
+                replace(d, hypothesis=fresh) if d.hypothesis == name else d for d in self.definitions
+            ]
+        if name not in self.variables and name not in self.functions:
+            return
+        fresh = self._inaccessible(name)
+        self.hypotheses = [
+            Hypothesis(h.name, rename_formula(h.formula, name, fresh)) for h in self.hypotheses
+        ]
+        self.definitions = [_rename_definition(d, name, fresh) for d in self.definitions]
+        if name in self.variables:
+            self.variables = {fresh if k == name else k: v for k, v in self.variables.items()}
+        if name in self.functions:
+            decl = self.functions[name]
+            self.functions = {
+                (fresh if k == name else k): (
+                    FunctionDecl(fresh, decl.arg_sorts, decl.sort) if k == name else v
+                )
+                for k, v in self.functions.items()
+            }
+
+    def add(self, names: tuple[str, ...], type_text: str | None, later: list[Surface | None]) -> None:
+        if type_text is None:  # `(n)`: typed by its uses
+            for name in names:
+                sort = _untyped_sort(name, later, self.scope())
+                self.shadow(name)
+                if sort is not None:
+                    self.variables[name] = sort
+            return
         sort = parse_sort(type_text)
         signature = parse_function_type(type_text) if sort is None else None
-        if sort is not None:
-            variables.update(dict.fromkeys(names, sort))
-            continue
-        if signature is not None:
+        if sort is not None or signature is not None:
             for name in names:
-                functions[name] = FunctionDecl(name, signature[0], signature[1])
-            continue
+                self.shadow(name)
+                if sort is not None:
+                    self.variables[name] = sort
+                elif signature is not None:
+                    self.functions[name] = FunctionDecl(name, signature[0], signature[1])
+            return
         head = type_text.split()[0] if type_text.split() else ""
         if head in OPAQUE_TYPE_HEADS:
-            continue  # a value we cannot model; anything mentioning it fails to elaborate and is dropped
-        scope = Scope(dict(variables), dict(functions), goal_mode=goal_mode)
+            for name in names:
+                self.shadow(name)
+                finset = FINSET_SORTS.get(" ".join(type_text.split()))
+                if finset is not None:
+                    self.pending_sets[name] = finset
+            return  # a value we cannot model; anything mentioning it fails to elaborate and is dropped
         for name in names:
-            try:
-                hypotheses.append(Hypothesis(name, elab_prop(parse_expression(type_text), scope)))
-            except OutsideFragment:
-                dropped.append(name)
-    scope = Scope(variables, functions, goal_mode=goal_mode)
+            self.shadow(name)
+            self.hypothesis(name, type_text)
+
+    def hypothesis(self, name: str, type_text: str) -> None:
+        try:
+            surface = parse_expression(type_text)
+            pinned = _pinned_set(surface, self.pending_sets, self.scope())
+            if pinned is not None:
+                set_name, domain = pinned
+                self.sets[set_name] = domain  # the hypothesis holds by construction: S is that finite set
+                self.pinned.append((set_name, name))
+                del self.pending_sets[set_name]
+                return
+            formula = elab_prop(surface, self.scope())
+        except OutsideFragment:
+            self.dropped.append(name)
+            return
+        self.hypotheses.append(Hypothesis(name, formula))
+        definition = _definition(name, formula, self.functions, self.definitions)
+        if definition is not None:
+            self.definitions.append(definition)
+
+
+def _rename_definition(definition: Definition, old: str, new: str) -> Definition:
+    if old in {p.name for p in definition.params}:
+        return replace(definition, name=new if definition.name == old else definition.name)
+    guard = None if definition.guard is None else rename_formula(definition.guard, old, new)
+    body = rename(definition.body, old, new)
+    assert not isinstance(body, Const | Cmp | Dvd | Pred | Not | Logic | Quant)
+    return replace(
+        definition, name=new if definition.name == old else definition.name, body=body, guard=guard
+    )
+
+
+def _definition(
+    name: str, formula: Formula, functions: dict[str, FunctionDecl], known: list[Definition]
+) -> Definition | None:
+    """``∀ x y, f x y = body`` (or ``∀ x, guard → f x = body``) for a function ``f`` not defined yet, where
+    ``body`` and ``guard`` use no function but those defined before (no recursion, no cycle)."""
+    params: list[Var] = []
+    while isinstance(formula, Quant) and formula.forall and formula.domain is None:
+        params.append(Var(formula.var, formula.sort))
+        formula = formula.body
+    guard: Formula | None = None
+    if isinstance(formula, Logic) and formula.op is Connective.implies:
+        guard, formula = formula.left, formula.right
+    if (
+        not isinstance(formula, Cmp)
+        or formula.op is not CmpOp.eq
+        or len({p.name for p in params}) != len(params)
+    ):
+        return None
+    defined = {d.name for d in known}
+    for call, body in ((formula.left, formula.right), (formula.right, formula.left)):
+        if not isinstance(call, Opaque) or call.name not in functions or call.name in defined:
+            continue
+        if call.args != tuple(params) or call.sort is not functions[call.name].sort:
+            continue
+        used = function_names(body) | (set() if guard is None else function_names(guard))
+        if used <= defined | {"Real.pi", "Real.rpow"}:
+            return Definition(call.name, tuple(params), body, name, guard)
+    return None
+
+
+def _pinned_set(surface: Surface, pending: dict[str, Sort], scope: Scope) -> tuple[str, Range] | None:
+    """A hypothesis that pins a declared ``S : Finset ℕ`` to a bounded set: ``∀ n, n ∈ S ↔ p n`` where ``p``
+    bounds ``n``, or ``S = <finite range>``. Finset.ext: a finset is determined by its members."""
+    match surface:
+        case SBin(op="=", left=SName(name=set_name), right=value) if set_name in pending:
+            domain = finite_range(value, None, scope)
+            return (set_name, domain) if domain.sort is pending[set_name] else None
+        case SBinder(
+            kind="∀", names=((var, type_text),), bound=None, body=SBin(op="↔", left=left, right=right)
+        ):
+            for member, condition in ((left, right), (right, left)):
+                match member:
+                    case SBin(op="∈", left=SName(name=element), right=SName(name=set_name)) if (
+                        element == var and set_name in pending
+                    ):
+                        sort = pending[set_name]
+                        if type_text is not None and parse_sort(type_text) is not sort:
+                            return None
+                        where = elab_prop(condition, scope.with_bound(var, sort))
+                        bounds = _bounds(var, sort, where)
+                        if bounds is None:
+                            return None
+                        return set_name, Range(var, sort, bounds[0], bounds[1], where, var)
+            return None
+        case _:
+            return None
+
+
+def _conjuncts(formula: Formula) -> list[Formula]:
+    if isinstance(formula, Logic) and formula.op is Connective.and_:
+        return _conjuncts(formula.left) + _conjuncts(formula.right)
+    return [formula]
+
+
+def _dominates(term: Term, var: str) -> bool:
+    """``var ≤ term`` for every value, on ℕ: ``term`` grows from ``var`` by ``+`` anything, ``*`` or ``^`` a
+    positive numeral (Nat.le_add_right, Nat.le_mul_of_pos_right, Nat.le_self_pow); so ``term < c`` bounds ``var``."""
+    match term:
+        case Var(name=name, sort=Sort.nat):
+            return name == var
+        case Arith(op=ArithOp.add, left=left, right=right, sort=Sort.nat):
+            return _dominates(left, var) or _dominates(right, var)
+        case Arith(op=ArithOp.mul, left=left, right=right, sort=Sort.nat):
+            return (_dominates(left, var) and _positive_numeral(right)) or (
+                _dominates(right, var) and _positive_numeral(left)
+            )
+        case Pow(base=base, exponent=exponent, sort=Sort.nat):
+            return _dominates(base, var) and _positive_numeral(exponent)
+        case _:
+            return False
+
+
+def _positive_numeral(term: Term) -> bool:
+    return isinstance(term, Num) and term.value >= 1
+
+
+_FLIPPED = {CmpOp.lt: CmpOp.gt, CmpOp.gt: CmpOp.lt, CmpOp.le: CmpOp.ge, CmpOp.ge: CmpOp.le}
+
+
+def _bounds(var: str, sort: Sort, where: Formula) -> tuple[Term, Term] | None:
+    """``start ≤ var < stop``, each implied by one conjunct of ``where`` (ℕ starts at 0), or None."""
+    x = Var(var, sort)
+    one = Num(Fraction(1), sort)
+    lower: Term | None = None
+    upper: Term | None = None  # exclusive
+    for conjunct in _conjuncts(where):
+        match conjunct:
+            case Cmp(op=op, left=left, right=right):
+                if var in free_names(left) and var not in free_names(right):
+                    side, relation, other = left, op, right
+                elif var in free_names(right) and var not in free_names(left):
+                    side, relation, other = right, _FLIPPED.get(op, op), left
+                else:
+                    continue
+                if side == x:
+                    if relation in (CmpOp.lt, CmpOp.le, CmpOp.eq):
+                        upper = upper or (
+                            other if relation is CmpOp.lt else Arith(ArithOp.add, other, one, sort)
+                        )
+                    if relation in (CmpOp.gt, CmpOp.ge, CmpOp.eq):
+                        lower = lower or (
+                            other if relation is not CmpOp.gt else Arith(ArithOp.add, other, one, sort)
+                        )
+                elif relation in (CmpOp.lt, CmpOp.le, CmpOp.eq) and _dominates(side, var):
+                    # var ≤ side and side < other (≤, =): var < other (+ 1)
+                    upper = upper or (other if relation is CmpOp.lt else Arith(ArithOp.add, other, one, sort))
+            case Dvd(left=left, right=Num(value=value)) if left == x and value != 0:
+                # Nat.le_of_dvd, Int.natAbs_le_of_dvd_ne_zero: a divisor of m ≠ 0 is at most |m| in size
+                size = Num(abs(value), sort)
+                upper = upper or Arith(ArithOp.add, size, one, sort)
+                lower = lower or (None if sort is Sort.nat else Neg(size, sort))
+    if sort is Sort.nat and lower is None:
+        lower = Num(Fraction(0), sort)
+    if lower is None or upper is None:
+        return None
+    return lower, upper
+
+
+def build_query(
+    entries: Sequence[tuple[tuple[str, ...], str | None]], target: str, *, goal_mode: bool
+) -> Query:
+    """Elaborate binders/hypotheses (in order, so each sees the names before it) and the target.
+
+    A binder type ``None`` is a binder written without one; names the statement uses but never binds are
+    Lean's auto-bound implicits (statements only: a goal lists everything). Both get their type from their
+    uses (``_untyped_sort``).
+    """
+    surfaces = [_parsed(type_text) for _, type_text in entries] + [_parsed(target)]
+    builder = _Builder(goal_mode)
+    if not goal_mode:
+        declared = {name for names, _ in entries for name in names}
+        free = set().union(*(_free_surface_names(s) for s in surfaces if s is not None))
+        preliminary = Scope({}, {}, goal_mode=False)
+        for name in sorted(free - declared):
+            if AUTO_BOUND.fullmatch(name) and resolve(name, preliminary) == name:
+                builder.add((name,), None, surfaces)
+    for index, (names, type_text) in enumerate(entries):
+        builder.add(names, type_text, surfaces[index + 1 :] if type_text is None else [])
     try:
-        goal = elab_prop(parse_expression(target), scope)
+        goal = elab_prop(parse_expression(target), builder.scope())
         problem = ""
     except OutsideFragment as error:
         goal, problem = None, str(error)
     return Query(
-        variables=tuple(Var(name, sort) for name, sort in variables.items()),
-        functions=tuple(functions.values()),
-        hypotheses=tuple(hypotheses),
+        variables=tuple(Var(name, sort) for name, sort in builder.variables.items()),
+        functions=tuple(builder.functions.values()),
+        hypotheses=tuple(builder.hypotheses),
         goal=goal,
-        dropped=tuple(dropped),
+        dropped=tuple(builder.dropped),
         goal_problem=problem,
+        definitions=tuple(builder.definitions),
+        pinned_sets=tuple(builder.pinned),
     )
 
 
@@ -199,7 +568,10 @@ def query_from_goal(goal_text: str) -> Query:
 def query_from_declaration(declaration: Declaration) -> Query:
     # An instance binder (``[Fact p.Prime]``) can constrain the variables: keep it as a hypothesis, which
     # drops it (and so forbids a refutation) unless it elaborates.
-    entries = [(b.names or (f"inst{i}✝",), b.type_text) for i, b in enumerate(declaration.binders)]
+    entries = [
+        (b.names or (f"inst{i}✝",), b.type_text if b.typed else None)
+        for i, b in enumerate(declaration.binders)
+    ]
     return build_query(entries, declaration.type_text, goal_mode=False)
 
 

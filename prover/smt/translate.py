@@ -123,6 +123,9 @@ class Translator:
                     return folded
                 return self._call(fn, args, sort, env)
             case Opaque(name=name, args=args, sort=sort):
+                folded = self._fold(term, env) if name == "Real.rpow" else None
+                if folded is not None:
+                    return folded
                 return self._opaque_app(name, args, sort, env)
             case BigOp(product=product, domain=domain, body=body, sort=sort):
                 folded = self._fold(term, env)
@@ -230,7 +233,23 @@ class Translator:
                 # Real.sqrt_eq_zero_of_nonpos, Real.sqrt_nonneg, Real.sq_sqrt
                 self._fact(("sqrt", x.sexpr()), z3.If(x <= 0, root == 0, z3.And(root >= 0, root * root == x)))
                 return root
-            case Fn.factorial | Fn.gcd | Fn.lcm:
+            case Fn.nat_abs:
+                return z3.If(values[0] >= 0, values[0], -values[0])  # Int.natAbs_of_nonneg, Int.natAbs_neg
+            case Fn.to_nat:
+                return z3.If(
+                    values[0] >= 0, values[0], z3.IntVal(0)
+                )  # Int.toNat_of_nonneg, Int.toNat_eq_zero
+            case Fn.nat_sqrt:
+                if env and _mentions_any(args[0], set(env)):
+                    raise Untranslatable("Nat.sqrt under a quantifier")
+                n = values[0]
+                root = z3.Int(f"Nat.sqrt({n.sexpr()})")
+                # Nat.sqrt_le' : sqrt n ^ 2 ≤ n, Nat.lt_succ_sqrt' : n < (sqrt n + 1) ^ 2
+                self._fact(
+                    ("nat_sqrt", n.sexpr()), z3.And(root >= 0, root * root <= n, n < (root + 1) * (root + 1))
+                )
+                return root
+            case Fn.factorial | Fn.gcd | Fn.lcm | Fn.choose | Fn.num | Fn.den:
                 raise Untranslatable(f"{fn.value} of a non-numeral")
         del sort
 

@@ -113,20 +113,23 @@ def _check_hypotheses(
 
 
 def _serve(connection: Connection) -> None:
-    connection.send("ready")
-    while True:
-        try:
+    """Answer queries until the caller closes the socket. A caller that is gone (it exited, or was killed
+    by SIGTERM while Z3 ran) ends the worker quietly: it shares the caller's terminal, where a traceback
+    about a broken pipe would be noise after the user's own interrupt."""
+    try:
+        connection.send("ready")
+        while True:
             request = connection.recv()
-        except EOFError:
-            return
-        if request is None:
-            return
-        query, timeout_ms = request
-        try:
-            outcome = solve(query, timeout_ms)
-        except Exception as error:  # report any failure to the caller instead of dying silently
-            outcome = SolveOutcome(failure=f"z3 worker error: {type(error).__name__}: {error}")
-        connection.send(outcome)
+            if request is None:
+                return
+            query, timeout_ms = request
+            try:
+                outcome = solve(query, timeout_ms)
+            except Exception as error:  # report any failure to the caller instead of dying silently
+                outcome = SolveOutcome(failure=f"z3 worker error: {type(error).__name__}: {error}")
+            connection.send(outcome)
+    except (EOFError, OSError):  # BrokenPipeError, ConnectionResetError: the caller is gone
+        return
 
 
 # ------------------------------------------------------------------------------- the caller's side
@@ -193,7 +196,13 @@ class Z3Worker:
 
 
 def main(argv: list[str]) -> None:
-    """The worker process: serve queries on the inherited socket until EOF."""
+    """The worker process: serve queries on the inherited socket until EOF.
+
+    Ctrl-C reaches the whole process group; the caller handles it and closes the socket, so the worker
+    ignores SIGINT rather than print a ``KeyboardInterrupt`` traceback of its own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _serve(Connection(int(argv[1])))
 
 

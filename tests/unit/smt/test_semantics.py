@@ -53,7 +53,7 @@ def decide(engine: SmtEngine, binders_and_type: str) -> SmtStatus:
         ("(a b : ℕ) (h : (a : ℝ) = b) : a = b", VALID),
         # a numeral exponent is ℕ (Monoid.npow), so 1 / 3 is 0 there: x ^ (1 / 3) = x ^ 0 = 1
         ("(x : ℝ) (h : 0 < x) : x ^ (1 / 3) = 1", VALID),
-        ("(x : ℝ) (h : 0 < x) : x ^ ((1 : ℝ) / 3) = 1", SmtStatus.unknown),
+        ("(x : ℝ) (h : 0 < x) : x ^ ((1 : ℝ) / 3) = 1", REFUTED),  # x = 2: an exact cube root interval
         # the tree's largest type wins, casts go to the leaves: (u + v : ℚ) / 2 is ℚ division
         ("(u v : ℕ) (h₀ : u = 1) (h₁ : v = 2) : (u + v : ℚ) / 2 = 3 / 2", VALID),
         ("(u v : ℕ) (h₀ : u = 1) (h₁ : v = 2) : (u + v) / 2 = 1", VALID),
