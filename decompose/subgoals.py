@@ -268,12 +268,13 @@ def assembly_problems(goal: Goal, split: HoleSplit, check: CheckResult) -> tuple
 async def check_assembly(goal: Goal, split: HoleSplit, ctx: StrategyContext) -> CheckResult:
     """Assembly first: the parent closed from its sorried lemmas, checked in one go.
 
-    The result's verdict is ``valid`` when the assembly is accepted (no error, only the lemmas' sorries),
-    ``lean_error`` otherwise, with Lean's messages kept.
+    The result's verdict is ``sorry`` exactly when the assembly is accepted (no error, and the only sorries are
+    the lemmas'), ``lean_error`` when it is not (or Lean's own timeout / crash verdict), with Lean's messages
+    kept. Never ``valid``: the lemmas are still unproved.
     """
     result = await ctx.check(assembly_source(goal, split))
     if not assembly_problems(goal, split, result):
-        return result.model_copy(update={"verdict": Verdict.valid})
+        return result.model_copy(update={"verdict": Verdict.sorry})
     if result.verdict in (Verdict.timeout, Verdict.crash, Verdict.backend_error):
         return result
     return result.model_copy(update={"verdict": Verdict.lean_error})

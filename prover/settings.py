@@ -367,7 +367,7 @@ def _config_error(error: Any, key: str, origin: str) -> ConfigError:
         variable = ENV_PREFIX + "__".join(str(p) for p in error["loc"]).upper()
         value = os.environ.get(variable)
         shown = f"{variable}={value}" if value is not None else variable
-        return ConfigError(f"{shown}: {message}")
+        return ConfigError(f"{shown}: {message} (setting {key})")
     return ConfigError(f"{key}: {message}", where=origin)
 
 

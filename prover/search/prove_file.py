@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from decompose.strategy import Decompose
 from prover.errors import InputError, LeanSourceError
 from prover.lean.backend import LeanBackend
 from prover.lean.text import Declaration, LeanFile, parse_file
@@ -31,6 +32,7 @@ from prover.search.trace import Trace, nodes_of
 from prover.search.tree import NodeStatus
 from prover.settings import Settings
 from prover.types import Frozen, Goal, Pos, ProofResult, ProofStatus
+from repair.strategy import Repair
 from retrieval.base import Retriever
 
 log = logging.getLogger(__name__)
@@ -72,10 +74,15 @@ class ProveSession:
 
 
 def default_strategies(*, use_llm: bool) -> list[Strategy]:
-    """Symbolic cascade and step search always; direct proving only with an LLM."""
-    strategies: list[Strategy] = [SymbolicCascade(), StepSearch()]
+    """Symbolic cascade, step search and repair always; direct proving only with an LLM.
+
+    Repair runs only where an earlier stage left a proof Lean rejected (without an LLM it still normalises,
+    fixes names, swaps automation tactics and splits the kept steps into subgoals).
+    """
+    strategies: list[Strategy] = [SymbolicCascade(), StepSearch(), Repair()]
     if use_llm:
         strategies.append(DirectProof())
+        strategies.append(Decompose())  # applicable only with a reasoner model, below decompose.max_depth
     return strategies
 
 
@@ -86,7 +93,7 @@ def select_theorems(lean_file: LeanFile, names: Sequence[str], source: str) -> l
         for name in names:
             found = lean_file.find(name)
             if found is None or not found.is_theorem:
-                raise LeanSourceError(f"no theorem named {name}", path=source)
+                raise LeanSourceError(f"no theorem named {name}{_theorems_note(lean_file)}", path=source)
             if found.proof_span is None:
                 raise LeanSourceError(
                     f"theorem {name} has no proof to replace", path=source, line=found.span.start.line
@@ -94,9 +101,22 @@ def select_theorems(lean_file: LeanFile, names: Sequence[str], source: str) -> l
             chosen.append(found)
         return chosen
     chosen = [d for d in lean_file.theorems if d.has_sorry and d.proof_span is not None]
+    if not lean_file.theorems:
+        raise InputError("no theorems found", where=source)
     if not chosen:
-        raise InputError("no theorem with a sorry to prove (name one with --theorem)", where=source)
+        raise InputError(
+            "no theorem with a sorry to prove (to prove one again, name it with --theorem)", where=source
+        )
     return chosen
+
+
+def _theorems_note(lean_file: LeanFile, shown: int = 10) -> str:
+    """``; the file has: a, b, c`` (the first ``shown`` theorem names), or that it has none."""
+    names = [d.name for d in lean_file.theorems]
+    if not names:
+        return "; the file has no theorems"
+    more = f", … ({len(names) - shown} more)" if len(names) > shown else ""
+    return "; the file has: " + ", ".join(names[:shown]) + more
 
 
 def context_before(lean_file: LeanFile, declaration: Declaration) -> str:
@@ -184,6 +204,7 @@ async def _prove_one(
     assembled: AssembledProof | None = None
     problems: tuple[str, ...] = ()
     final_proof: str | None = None
+    certification_checks = 0
     status, reason = _search_status(search)
     if search.status is NodeStatus.proved:
         candidate = assemble(search.tree, search.root)
@@ -198,6 +219,7 @@ async def _prove_one(
             allow_native_decide=settings.lean.allow_native_decide,
             timeout_s=settings.lean.timeout_s,
         )
+        certification_checks = certification.lean_checks
         if certification.ok:
             assembled, status, reason = candidate, ProofStatus.proved, "certified"
         else:
@@ -210,6 +232,8 @@ async def _prove_one(
             if services.lemma_cache is not None and search.tree.proved_via(search.root) is None:
                 services.lemma_cache.forget(goal.key)
     spent = budget.spent()
+    if certification_checks:  # certification's fresh check counts like any other Lean check
+        spent = spent.model_copy(update={"lean_checks": spent.lean_checks + certification_checks})
     elapsed = time.perf_counter() - started
     result = ProofResult(
         name=goal.name,

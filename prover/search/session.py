@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LEMMA_CACHE_FILE = "lemmas.sqlite3"
-SEARCH_ROLES = (Role.prover, Role.step)
+SEARCH_ROLES = (Role.prover, Role.step, Role.reasoner)
 
 
 def _models(settings: Settings) -> dict[Role, ProofModel | None]:
@@ -58,13 +58,24 @@ def _smt(settings: Settings) -> SmtEngine | None:
 
 
 def _retriever(settings: Settings) -> Retriever | None:
-    """The premise retriever when an index was built (``prover index build``); otherwise none."""
+    """The premise retriever when an index was built (``prover index build``); otherwise none.
+
+    Retrieval is an aid: an incomplete index (a build running elsewhere, interrupted, or without the
+    dense part) never stops proving; it costs one warning saying how to build the rest."""
     if not settings.index_dir().is_dir():
         log.info("no premise index in %s: proving without retrieved premises", settings.index_dir())
         return None
-    from retrieval.retrievers import open_retriever
+    from prover.errors import RetrievalError
+    from retrieval.retrievers import open_retriever_or_bm25
 
-    return open_retriever(settings)
+    try:
+        retriever, missing = open_retriever_or_bm25(settings)
+    except RetrievalError as error:
+        log.warning("premise index not usable (%s): proving without retrieved premises", error)
+        return None
+    if missing is not None:
+        log.warning("premise index: %s", missing)
+    return retriever
 
 
 @asynccontextmanager

@@ -12,8 +12,9 @@ from functools import cache
 from pathlib import Path
 
 from decompose.textual import sketch_of
-from prover.lean.text import parse_file
-from prover.types import Goal
+from prover.lean.lexer import tokenize
+from prover.lean.text import LineIndex, parse_file
+from prover.types import CheckResult, Goal, SorryGoal, Verdict
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,15 @@ def load(datasets_dir: Path, name: str) -> Material:
         labels=tuple(h.label for h in holes),
         informal_proof=problem.get("informal_proof"),
     )
+
+
+def reported(source: str, goals: list[str]) -> CheckResult:
+    """What the REPL reports for ``source``: each `sorry` token in place, the i-th with ``goals[i]``."""
+    index = LineIndex(source)
+    offsets = [t.start for t in tokenize(source) if t.text == "sorry" and not t.is_comment]
+    assert len(offsets) == len(goals)
+    sorries = tuple(
+        SorryGoal(goal=g, pos=index.pos(o), end_pos=index.pos(o + 5))
+        for o, g in zip(offsets, goals, strict=True)
+    )
+    return CheckResult(verdict=Verdict.sorry, sorries=sorries)

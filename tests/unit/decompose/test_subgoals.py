@@ -14,22 +14,10 @@ from decompose.subgoals import (
     split_holes,
 )
 from prover.lean.lexer import tokenize
-from prover.lean.text import LineIndex, parse_file
+from prover.lean.text import parse_file
 from prover.search.strategies.base import goal_source
-from prover.types import CheckResult, Goal, Message, Pos, Severity, SorryGoal, Verdict
-from tests.unit.decompose.material import Material, load
-
-
-def reported(source: str, goals: list[str]) -> CheckResult:
-    """What the REPL reports for ``source``: each `sorry` token in place, the i-th with ``goals[i]``."""
-    index = LineIndex(source)
-    offsets = [t.start for t in tokenize(source) if t.text == "sorry" and not t.is_comment]
-    assert len(offsets) == len(goals)
-    sorries = tuple(
-        SorryGoal(goal=g, pos=index.pos(o), end_pos=index.pos(o + 5))
-        for o, g in zip(offsets, goals, strict=True)
-    )
-    return CheckResult(verdict=Verdict.sorry, sorries=sorries)
+from prover.types import CheckResult, Goal, Message, Pos, Severity, Verdict
+from tests.unit.decompose.material import Material, load, reported
 
 
 @pytest.fixture
