@@ -17,11 +17,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from prover.cli_help import ProverGroup
 from prover.errors import ProverError
 
 app = typer.Typer(
     name="prover",
-    help="Neurosymbolic theorem prover for Lean 4 + Mathlib. Finds proofs for `sorry`s that Lean accepts.",
+    cls=ProverGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -68,6 +69,17 @@ def _configure_logging(verbose: int, quiet: bool, log_file: Path | None) -> None
     handlers[0].setLevel(level)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"prover {version('prover')}")
+        except PackageNotFoundError:
+            typer.echo("prover (not installed: run `pip install -e .`)")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main_callback(
     ctx: typer.Context,
@@ -76,11 +88,30 @@ def main_callback(
         typer.Option("--config", "-c", help="Settings file (default: ./prover.toml when present)."),
     ] = None,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More output; -vv for debug.")
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, show_default=False, help="More output (repeat: -vv for debug)."
+        ),
     ] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only errors (prove: no table; the exit code tells).")
+    ] = False,
     log_file: Annotated[Path | None, typer.Option("--log-file", help="Also write a debug log here.")] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
+    ] = False,
 ) -> None:
+    """Neurosymbolic theorem prover for Lean 4 + Mathlib. Finds proofs for `sorry`s that Lean accepts.
+
+    Examples:
+
+      prover doctor
+      prover prove algebra.lean --out algebra.proved.lean
+      prover check algebra.proved.lean
+      prover -v prove algebra.lean --theorem mathd_algebra_478 --no-llm
+    """
+    del version
     _configure_logging(verbose, quiet, log_file)
     ctx.obj = GlobalOptions(config=config, verbose=verbose, quiet=quiet)
 
@@ -114,7 +145,13 @@ def load(ctx: typer.Context, overrides: dict[str, Any] | None = None) -> Any:
 def doctor(ctx: typer.Context) -> None:
     """Check every requirement (Python packages, Lean toolchain, Mathlib, REPL, LLM endpoints, memory).
 
-    Prints a table with the exact fix for each failing line. Exit 0 when all required checks pass, 3 otherwise.
+    Prints a table, then the exact fix for each failing line on a line of its own (copy and paste it).
+    Exit 0 when all required checks pass, 3 otherwise.
+
+    Examples:
+
+      prover doctor
+      PROVER_LEAN__BACKEND=kimina prover doctor
     """
     from prover.doctor import all_required_ok, diagnose
     from prover.doctor_view import doctor_table, fix_lines
@@ -136,9 +173,17 @@ def doctor(ctx: typer.Context) -> None:
 @config_app.command("show")
 def config_show(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")] = "table",
 ) -> None:
-    """Print the effective settings and where each value came from (default, file, env, cli). Secrets masked."""
+    """Print the effective settings and where each value came from (default, file, env, cli). Secrets masked.
+
+    Table values are written as in prover.toml; `--format json` gives JSON values (null for unset).
+
+    Examples:
+
+      prover config show
+      prover --config ci.toml config show --format json
+    """
     import json
 
     from rich.markup import escape
@@ -180,16 +225,31 @@ def search(
     query: Annotated[
         str, typer.Argument(help="A goal, a statement, informal text, or a Lean error message.")
     ],
-    k: Annotated[int | None, typer.Option("-k", help="How many premises (default: retrieval.k).")] = None,
-    mode: Annotated[str | None, typer.Option("--mode", help="bm25, dense or hybrid.")] = None,
+    k: Annotated[
+        int | None, typer.Option("-k", help="How many premises.", show_default="retrieval.k = 10")
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode", metavar="bm25|dense|hybrid", help="Ranking.", show_default="retrieval.mode = hybrid"
+        ),
+    ] = None,
     name: Annotated[
         bool, typer.Option("--name", help="Treat QUERY as a (misspelt) declaration name: fuzzy name lookup.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")] = "table",
 ) -> None:
     """Premises for QUERY from the index built by `prover index build`.
 
     An `unknown identifier 'X'` / `unknown constant 'X'` message looks up the real names nearest to X.
+    An index without dense embeddings is searched with BM25 alone (with a note); exit 2 when no index
+    was built or QUERY is empty.
+
+    Examples:
+
+      prover search "a * b ≤ (a ^ 2 + b ^ 2) / 2"
+      prover search "unknown identifier 'Nat.add_sub_cancle'"
+      prover search --name Nat.succ_le_iff -k 5
     """
     import json
 
@@ -289,9 +349,15 @@ def index_build(
 @index_app.command("info")
 def index_info(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="Output format.")] = "table",
 ) -> None:
-    """Show the current premise index: corpus, counts, sizes, dense models."""
+    """Show the current premise index: corpus, counts, sizes, dense models.
+
+    Examples:
+
+      prover index info
+      prover index info --format json
+    """
     from retrieval.store import PremiseIndex, current_index_dir
 
     if fmt not in ("table", "json"):
@@ -331,16 +397,35 @@ def check_command(
         str, typer.Option("--format", help="text, json or vscode (a VS Code problem matcher)")
     ] = "text",
     backend: Annotated[
-        str | None, typer.Option("--backend", help="repl, kimina or dojo (default: lean.backend)")
+        str | None,
+        typer.Option(
+            "--backend", metavar="repl|kimina|dojo", help="Lean backend.", show_default="lean.backend = repl"
+        ),
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Seconds for Lean (default: lean.timeout_s).")
+        float | None,
+        typer.Option("--timeout", help="Seconds for Lean.", show_default="lean.timeout_s = 60"),
     ] = None,
+    safe: Annotated[
+        bool,
+        typer.Option(
+            "--safe", help="Refuse (exit 2) a file with #eval, run_cmd, IO, unsafe… (code Lean would run)."
+        ),
+    ] = False,
 ) -> None:
     """Check FILE with Lean and print its messages as FILE:LINE:COL: SEVERITY: TEXT (1-based, as editors count).
 
-    Exit 0 when Lean accepts the file, 1 on Lean errors, sorry or an unfinished check, 2 when the file is
-    missing or not UTF-8, 3 when Lean is unavailable.
+    Checking a file compiles it, as `lake build` does: `#eval`, `run_cmd` and the like run code on this
+    machine. The forbidden-construct scan runs first and prints its findings as warnings; `--safe` refuses
+    to check a file with any construct that would run code. Exit 0 when Lean accepts the file, 1 on Lean
+    errors, sorry or an unfinished check, 2 when the file is missing, not UTF-8 or refused by `--safe`,
+    3 when Lean is unavailable.
+
+    Examples:
+
+      prover check algebra.lean
+      prover check --safe downloaded.lean
+      prover check algebra.lean --format vscode
     """
     import asyncio
 
@@ -355,7 +440,7 @@ def check_command(
         fail(_usage_error(f"--format must be text, json or vscode, not {fmt!r}"), ctx)
     settings = load(ctx, {"lean.backend": backend, "lean.timeout_s": timeout})
     try:
-        checked = asyncio.run(check_file(file, settings.lean))
+        checked = asyncio.run(check_file(file, settings.lean, safe=safe))
     except LeanUnavailable as error:
         fail(LeanUnavailable(f"{error.message} (run `prover doctor` for the fix)", where=error.where), ctx)
     except ProverError as error:
@@ -377,13 +462,23 @@ def prove(
         Path, typer.Argument(help="The Lean file whose `sorry` theorems to prove.", show_default=False)
     ],
     theorem: Annotated[
-        list[str] | None, typer.Option("--theorem", "-t", help="Prove only this theorem (repeatable).")
+        list[str] | None,
+        typer.Option("--theorem", "-t", metavar="NAME", help="Prove only this theorem (repeatable)."),
+    ] = None,
+    at: Annotated[
+        int | None, typer.Option("--at", help="Prove only the theorem at this 1-based line (editor cursor).")
     ] = None,
     budget_calls: Annotated[
-        int | None, typer.Option("--budget-calls", help="LLM calls per theorem (search.max_llm_calls).")
+        int | None,
+        typer.Option(
+            "--budget-calls", help="LLM calls per theorem.", show_default="search.max_llm_calls = 200"
+        ),
     ] = None,
     budget_minutes: Annotated[
-        float | None, typer.Option("--budget-minutes", help="Wall time per theorem (search.wall_minutes).")
+        float | None,
+        typer.Option(
+            "--budget-minutes", help="Wall time per theorem.", show_default="search.wall_minutes = 30"
+        ),
     ] = None,
     no_llm: Annotated[
         bool, typer.Option("--no-llm", help="Symbolic cascade and step search only, no model.")
@@ -391,27 +486,42 @@ def prove(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not reuse or store LLM answers (llm.cache = false).")
     ] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the proved file here (atomic).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", metavar="FILE", help="Write the proved file here (atomic).")
+    ] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite FILE, keeping FILE.bak.")] = False,
     trace: Annotated[
-        Path | None, typer.Option("--trace", help="Write one JSON trace per theorem here.")
+        Path | None, typer.Option("--trace", metavar="DIR", help="Write one JSON trace per theorem here.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text, json or vscode")] = "text",
+    fmt: Annotated[str, typer.Option("--format", metavar="text|json|vscode", help="Output format.")] = "text",
 ) -> None:
     """Prove every theorem of FILE that has a `sorry` (or the --theorem ones); only certified proofs count.
 
     Exit 0 when all are proved, 1 when some are not, 2 on bad input, 3 when Lean or a required endpoint is
-    unavailable. Nothing is written before the search ends (an interrupted run leaves FILE as it was).
+    unavailable. Every output path is checked before the search starts; nothing is written before it ends
+    (Ctrl-C leaves FILE as it was). Without --out or --in-place nothing is written. The table is short
+    (name, status, reason); -v adds costs and full reasons, --trace and --format json have everything.
+
+    Repair: proofs Lean rejects are repaired from Lean's own messages (normalise, real names for unknown
+    identifiers, automation tactics swapped with Z3's hints first, failing steps cut to sorry with the rest
+    kept, holes proved as subgoals, then the repair model). Settings (section repair of prover.toml):
+    enabled, max_attempts, rounds, max_depth, model (prover|reasoner), subgoals, tool_alternatives. Lean's failures are counted by
+    kind (unknown identifier, type mismatch, unsolved goals, timeout, syntax, linarith failed, other) in -v,
+    --format json and the trace.
+
+    Examples:
+
+      prover prove algebra.lean --out algebra.proved.lean
+      prover prove algebra.lean --in-place --trace traces
+      prover -v prove algebra.lean -t mathd_algebra_478 --no-llm
     """
     from rich.live import Live
 
-    from prover.search.prove_path import prove_path
-    from prover.search.report_view import LiveProgress, as_json, as_vscode, summary_table
+    from prover.search.prove_path import plan_prove, prove_path
+    from prover.search.report_view import LiveProgress, as_json, as_vscode, reason_lines, summary_table
 
     if fmt not in ("text", "json", "vscode"):
         fail(_usage_error(f"--format must be text, json or vscode, not {fmt!r}"), ctx)
-    if out is not None and in_place:
-        fail(_usage_error("give --out or --in-place, not both"), ctx)
     settings = load(
         ctx,
         {
@@ -420,8 +530,20 @@ def prove(
             "llm.cache": False if no_cache else None,
         },
     )
-    progress = LiveProgress()
-    show_live = fmt == "text" and not _options(ctx).quiet
+    options = _options(ctx)
+    if at is not None:
+        from prover.lean.cursor import theorem_at_path
+
+        try:
+            theorem = [*(theorem or ()), theorem_at_path(file, at)]
+        except ProverError as error:
+            fail(error, ctx)
+    try:  # every input and output is checked here, before any search starts
+        plan = plan_prove(file, names=theorem or (), out=out, in_place=in_place, trace_dir=trace)
+    except ProverError as error:
+        fail(error, ctx)
+    progress = LiveProgress(total=len(plan.theorems))
+    show_live = fmt == "text" and not options.quiet
     console = _console(stderr=True)
     try:
         with Live(progress.render(), console=console, transient=True, auto_refresh=False) as live:
@@ -431,29 +553,35 @@ def prove(
                 if show_live:
                     live.update(progress.render(), refresh=True)
 
-            run = prove_path(
-                settings,
-                file,
-                names=theorem or (),
-                use_llm=not no_llm,
-                out=out,
-                in_place=in_place,
-                trace_dir=trace,
-                on_event=on_event,
-            )
+            run = prove_path(settings, file, use_llm=not no_llm, on_event=on_event, plan=plan)
     except ProverError as error:
         fail(error, ctx)
+    except KeyboardInterrupt:
+        _console(stderr=True).print(f"interrupted: {file} left unchanged, nothing written", markup=False)
+        raise typer.Exit(130) from None
     match fmt:
         case "json":
             typer.echo(as_json(run))
         case "vscode":
             typer.echo(as_vscode(run))
-        case _:
-            _console().print(summary_table(run))
+        case _ if not options.quiet:
+            out_console = _console()
+            out_console.print(summary_table(run, verbose=options.verbose > 0))
+            if options.verbose:
+                for line in reason_lines(run):
+                    out_console.print(line, markup=False)
             if run.written is not None:
-                _console().print(f"wrote {run.written}" + (f" (backup {run.backup})" if run.backup else ""))
+                backup = f" (backup {run.backup})" if run.backup else ""
+                out_console.print(f"wrote {run.written}{backup}", markup=False)
+            elif run.rescued is None:
+                out_console.print("nothing written (give --out FILE or --in-place)", markup=False)
             for path in run.traces:
-                _console().print(f"trace {path}", markup=False)
+                out_console.print(f"trace {path}", markup=False)
+    if run.rescued is not None:
+        _console(stderr=True).print(
+            f"error: {run.write_error}; the results were saved in {run.rescued}", markup=False
+        )
+        raise typer.Exit(2)
     raise typer.Exit(0 if run.report.all_proved else 1)
 
 
@@ -471,12 +599,24 @@ def show(
         Path | None, typer.Option("--html", help="Also write a standalone HTML page here.")
     ] = None,
 ) -> None:
-    """Render a saved search tree: statuses, strategies and costs; export it as DOT or HTML."""
-    from prover.search.output import write_atomic
+    """Render a saved search tree: statuses, strategies and costs; export it as DOT or HTML.
+
+    A failed attempt shows what it tried and the first line of Lean's error; identical failures are
+    shown once with a count (×N).
+
+    Examples:
+
+      prover show traces/mathd_algebra_478.trace.json
+      prover show traces/mathd_algebra_478.trace.json --html tree.html --dot tree.dot
+    """
+    from prover.search.output import check_output_file, write_atomic
     from prover.search.trace import load_trace
     from prover.search.trace_view import rich_tree, to_dot, to_html
 
     try:
+        for path, flag in ((dot, "--dot"), (html, "--html")):
+            if path is not None:
+                check_output_file(path, flag)
         loaded = load_trace(trace)
         if dot is not None:
             write_atomic(dot, to_dot(loaded))
@@ -494,46 +634,85 @@ def audit(
         Path,
         typer.Argument(help="A .lean file or a dataset .jsonl of theorem statements.", show_default=False),
     ],
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="table|json|vscode", help="Output format.")
+    ] = "table",
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Z3 seconds per query (smt.timeout_s).")
+        float | None,
+        typer.Option("--timeout", help="Z3 seconds per query.", show_default="smt.timeout_s = 2"),
     ] = None,
 ) -> None:
     """Decide every theorem with Z3 and exact evaluation: valid, refuted (with a counterexample), vacuous
     (inconsistent hypotheses), unknown or unsupported. Catches misformalized statements before proving them.
-    Exit 0 when the audit ran, 2 on bad input."""
+
+    Z3 runs under time limits (--timeout, smt.timeout_s), so on a loaded machine an `unknown` may become
+    `valid` in another run: rows that hit a time limit are marked `*` and listed under the table.
+    Exit 0 when the audit ran, 2 on bad input (missing, unreadable, or no theorems found).
+
+    Examples:
+
+      prover audit algebra.lean
+      prover audit minif2f.jsonl --timeout 5 --format json
+    """
     import json
 
-    from rich.markup import escape
-    from rich.table import Table
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from prover.audit_view import audit_summary, audit_table
     from prover.smt.audit import audit_path
 
-    if fmt not in ("table", "json"):
-        fail(_usage_error(f"--format must be table or json, not {fmt!r}"), ctx)
+    if fmt not in ("table", "json", "vscode"):
+        fail(_usage_error(f"--format must be table, json or vscode, not {fmt!r}"), ctx)
     settings = load(ctx, {"smt.timeout_s": timeout})
+    options = _options(ctx)
+    columns = (TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    quiet_smt = _SmtWarningsOff() if not options.verbose else None  # warnings stay in --log-file
     try:
-        rows = audit_path(source, settings.smt)
+        err = _console(stderr=True)
+        hidden = options.quiet or not err.is_terminal
+        with Progress(*columns, console=err, transient=True, disable=hidden) as bar:
+            task = bar.add_task("audit", total=None)
+
+            def on_row(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            if quiet_smt is not None:
+                quiet_smt.install()
+            rows = audit_path(source, settings.smt, progress=on_row)
     except ProverError as error:
         fail(error, ctx)
+    finally:
+        if quiet_smt is not None:
+            quiet_smt.remove()
     if fmt == "json":
         typer.echo(json.dumps([row.model_dump(mode="json") for row in rows], indent=2, ensure_ascii=False))
         return
-    colour = {"valid": "green", "refuted": "bold red", "vacuous": "bold magenta", "unknown": "yellow"}
-    table = Table(title=f"audit of {source}")
-    for column in ("theorem", "status", "evidence", "time (s)"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        style = colour.get(row.status.value, "dim")
-        table.add_row(
-            escape(row.name), f"[{style}]{row.status.value}[/]", escape(row.evidence), f"{row.elapsed_s:.2f}"
-        )
-    _console().print(table)
-    counts = {
-        status: sum(1 for row in rows if row.status.value == status)
-        for status in colour | {"unsupported": ""}
-    }
-    _console().print(", ".join(f"{status}: {count}" for status, count in counts.items()))
+    if fmt == "vscode":
+        from prover.vscode.audit_lines import audit_vscode
+
+        typer.echo(audit_vscode(source, rows))
+        return
+    console = _console()
+    console.print(audit_table(f"audit of {source}", rows))
+    for line in audit_summary(rows, settings.smt.timeout_s):
+        console.print(line, markup=False)
+
+
+class _SmtWarningsOff(logging.Filter):
+    """Keeps the Z3 engine's warnings (a worker past its deadline) off the terminal during an audit: the
+    rows that hit a time limit say it already. A log file still gets them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("prover.smt") and record.levelno < logging.ERROR)
+
+    def install(self) -> None:
+        for handler in logging.getLogger().handlers:
+            if not isinstance(handler, logging.FileHandler):
+                handler.addFilter(self)
+
+    def remove(self) -> None:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self)
 
 
 # ----------------------------------------------------------------------------------------- guard
@@ -555,6 +734,11 @@ def guard(
     """Check that FILE proves each theorem of ORIGINAL with the identical statement, using nothing forbidden.
 
     Prints `file:line:col: error: …` per finding. Exit 0 clean, 1 with findings, 2 on bad input.
+
+    Examples:
+
+      prover guard proved.lean --original problems.lean
+      prover guard sketch.lean --original minif2f.jsonl --allow sorry
     """
     from prover.guard_run import guard_path
 
@@ -585,6 +769,297 @@ def guard(
         raise typer.Exit(1)
     if not _options(ctx).quiet:
         typer.echo(f"{file}: ok ({len(report.statements)} statement(s) identical, no forbidden construct)")
+
+
+# ------------------------------------------------------------------------------------------ eval
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    dataset: Annotated[
+        str, typer.Argument(help="minif2f, proofnet or putnambench (DATASET or DATASET.VARIANT).")
+    ],
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="Statement variant (see `prover data list`).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read the problems from this JSONL (schema detected).")
+    ] = None,
+    split: Annotated[str | None, typer.Option("--split", help="Only this split (test, valid).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N problems.")] = None,
+    problems: Annotated[
+        str | None, typer.Option("--problems", help="Only these problems (comma-separated names).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run directory (runs/NAME).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Problems at a time (eval.workers).")
+    ] = None,
+    ray: Annotated[
+        str | None, typer.Option("--ray", help="Run on Ray: 'auto' (local cluster) or ADDRESS (eval.ray).")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip the problems already finished.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Resume even with different settings.")] = False,
+    budget_calls: Annotated[
+        int | None, typer.Option("--budget-calls", help="LLM calls per problem (search.max_llm_calls).")
+    ] = None,
+    budget_minutes: Annotated[
+        float | None, typer.Option("--budget-minutes", help="Wall time per problem (search.wall_minutes).")
+    ] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Symbolic cascade and step search only.")] = False,
+    run_audit: Annotated[
+        bool, typer.Option("--audit", help="Audit the statements with Z3 first; flagged ones reported apart.")
+    ] = False,
+    proofs: Annotated[
+        Path | None,
+        typer.Option("--proofs", help="Certify these published proofs (JSONL with name, proof); no search."),
+    ] = None,
+    lean: Annotated[
+        bool, typer.Option("--lean", help="With --proofs: also check each proof with Lean (fresh + axioms).")
+    ] = False,
+    allow: Annotated[
+        list[str] | None, typer.Option("--allow", help="With --proofs: allow native_decide.")
+    ] = None,
+) -> None:
+    """Prove a dataset's problems into a run directory (results.jsonl, summary.json, report.md, a PNG).
+
+    Resumable (--resume), local or on Ray (--ray). With --proofs, certify published proofs instead.
+    Exit 0 when the run finished, 2 on bad input, 3 when Lean, an endpoint, Ray or the dataset is missing.
+    """
+    from rich.live import Live
+
+    from prover.eval.inputs import select_problems
+
+    names = [n.strip() for n in problems.split(",") if n.strip()] if problems else []
+    settings = load(
+        ctx,
+        {
+            "eval.workers": workers,
+            "eval.ray": ray,
+            "search.max_llm_calls": budget_calls,
+            "search.wall_minutes": budget_minutes,
+        },
+    )
+    try:
+        selection = select_problems(
+            settings, dataset, variant=variant, file=file, split=split, names=names, limit=limit
+        )
+        if proofs is not None:
+            _eval_proofs(ctx, settings, selection, proofs, lean=lean, allow=set(allow or ()))
+            return
+        if out is None:
+            raise _usage_error("give the run directory with --out runs/NAME")
+        from prover.eval.report_files import audit_problems, write_audit, write_report
+        from prover.eval.runner import EvalOptions, run_eval
+        from prover.eval.views import EvalProgress, summary_table
+
+        if run_audit:
+            write_audit(out, audit_problems(settings.smt, selection.problems))
+        options = EvalOptions(
+            dataset=selection.dataset,
+            source=str(selection.path),
+            use_llm=not no_llm,
+            resume=resume,
+            force=force,
+        )
+        progress = EvalProgress()
+        show_live = not _options(ctx).quiet
+        with Live(progress.render(), console=_console(stderr=True), auto_refresh=False) as live:
+
+            def refresh(*_: Any) -> None:
+                if show_live:
+                    live.update(progress.render(), refresh=True)
+
+            def on_start(total: int, done: int) -> None:
+                progress.start(total, done)
+                refresh()
+
+            def on_result(line: Any) -> None:
+                progress.update(line)
+                refresh()
+
+            run_eval(settings, options, selection.problems, out, on_result=on_result, on_start=on_start)
+        summary = write_report(out)
+    except ProverError as error:
+        fail(error, ctx)
+    _console().print(summary_table(summary))
+    _console().print(f"wrote {out / 'report.md'}", markup=False)
+
+
+def _eval_proofs(
+    ctx: typer.Context, settings: Any, selection: Any, proofs: Path, *, lean: bool, allow: set[str]
+) -> None:
+    from prover.data.proofs import load_published_proofs
+    from prover.eval.published import certify_published
+    from prover.eval.views import published_table
+
+    if allow - {"native_decide"}:
+        raise _usage_error("--allow takes native_decide")
+    backend = None
+    if lean:
+        from prover.lean.factory import open_backend
+
+        backend = open_backend(settings.lean)
+    report = certify_published(
+        load_published_proofs(proofs),
+        selection.problems,
+        source=str(proofs),
+        statements=selection.dataset,
+        allow_native_decide="native_decide" in allow or settings.lean.allow_native_decide,
+        backend=backend,
+        timeout_s=settings.lean.timeout_s,
+    )
+    _console().print(published_table(report))
+    reasons = ", ".join(f"{kind}: {count}" for kind, count in report.reason_counts().items())
+    checked = "" if report.lean_checked else " (static checks only: Lean checked nothing)"
+    _console().print(
+        f"{report.certified} certified{checked}, {report.rejected} rejected"
+        + (f" ({reasons})" if reasons else ""),
+        markup=False,
+    )
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    run: Annotated[Path, typer.Argument(help="A run directory written by `prover eval --out`.")],
+    other: Annotated[
+        Path | None, typer.Argument(help="A second run: compare the two problem by problem.")
+    ] = None,
+    audit_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--audit", help="Statements audit (`prover audit DATASET --format json`) to report apart."
+        ),
+    ] = None,
+) -> None:
+    """Write summary.json, report.md and pass_rate.png of RUN (at any time, also mid-run); with a second
+    run, compare them problem by problem. Exit 0, 2 when a directory is not a run."""
+    from prover.eval.report import compare
+    from prover.eval.report_files import write_audit, write_report
+    from prover.eval.views import comparison_table, summary_table
+
+    try:
+        if other is not None:
+            _console().print(comparison_table(compare(run, other)))
+            return
+        if audit_file is not None:
+            import json
+
+            from prover.smt.audit import AuditRow
+
+            try:
+                rows = [
+                    AuditRow.model_validate(r) for r in json.loads(audit_file.read_text(encoding="utf-8"))
+                ]
+            except (OSError, ValueError) as error:
+                raise _usage_error(
+                    f"{audit_file}: not a `prover audit --format json` file ({error})"
+                ) from error
+            write_audit(run, rows)
+        summary = write_report(run)
+    except ProverError as error:
+        fail(error, ctx)
+    _console().print(summary_table(summary))
+    _console().print(f"wrote {run / 'report.md'}", markup=False)
+
+
+# ------------------------------------------------------------------------------------------ data
+data_app = typer.Typer(help="The datasets prover knows (datasets/sources.toml).", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("list")
+def data_list(ctx: typer.Context) -> None:
+    """Every dataset and variant: rows, schema, and where its file is (local copy, cache, or to download)."""
+    from rich.table import Table
+
+    from prover.data.registry import cached_path, load_registry
+
+    settings = load(ctx)
+    try:
+        sources = load_registry()
+    except ProverError as error:
+        fail(error, ctx)
+    table = Table(title="datasets (prover eval NAME)")
+    for column in ("name", "rows", "schema", "file"):
+        table.add_column(column, overflow="fold")
+    for source in sources:
+        cached = cached_path(source, settings.cache_dir)
+        if source.local is not None and source.local.is_file():
+            where = f"local {source.local}"
+        elif cached.is_file():
+            where = f"cached {cached}"
+        else:
+            where = "download " + source.url if source.downloadable else "none here (use --file)"
+        table.add_row(source.name, str(source.rows), source.schema_name, where)
+    _console().print(table)
+
+
+@data_app.command("show")
+def data_show(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="DATASET or DATASET.VARIANT.")]
+) -> None:
+    """One dataset: its source, checksum, license, Lean version, file, and its splits and categories."""
+    from collections import Counter
+
+    from prover.data.problems import load_problems
+    from prover.data.registry import dataset_file, find_source, load_registry
+    from prover.eval.categories import category_of
+
+    settings = load(ctx)
+    try:
+        source = find_source(load_registry(), name)
+        fields = {
+            "name": source.name,
+            "url": source.url,
+            "sha256": source.sha256,
+            "rows": str(source.rows),
+            "schema": source.schema_name,
+            "license": source.license,
+            "lean": source.lean or "?",
+            "notes": source.notes,
+        }
+        if source.is_problem_set:
+            path = dataset_file(source, settings.cache_dir, timeout_s=settings.eval.download_timeout_s)
+            problems = load_problems(path)
+            fields["file"] = str(path)
+            fields["splits"] = ", ".join(
+                f"{k}: {v}" for k, v in Counter(str(p.split) for p in problems).items()
+            )
+            fields["categories"] = ", ".join(
+                f"{k}: {v}" for k, v in Counter(category_of(p.name) for p in problems).most_common()
+            )
+    except ProverError as error:
+        fail(error, ctx)
+    for key, value in fields.items():
+        if value:
+            typer.echo(f"{key}: {value}")
+
+
+# ---------------------------------------------------------------------------------------- vscode
+vscode_app = typer.Typer(help="Editor integration.", no_args_is_help=True)
+app.add_typer(vscode_app, name="vscode")
+
+
+@vscode_app.command("init")
+def vscode_init(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="The Lean project (default: here).")] = Path("."),
+) -> None:
+    """Add the prover tasks (prove file, prove theorem at cursor, check, audit) to DIR/.vscode/tasks.json,
+    merged with the tasks already there (never overwritten; the old file is kept as tasks.json.bak)."""
+    from prover.vscode.tasks import init_tasks
+
+    try:
+        result = init_tasks(directory)
+    except ProverError as error:
+        fail(error, ctx)
+    if result.added:
+        verb = "created" if result.created else "added to"
+        typer.echo(f"{verb} {result.path}: {', '.join(result.added)}")
+    if result.kept:
+        typer.echo(f"already there (left as they are): {', '.join(result.kept)}")
+    if result.backup is not None:
+        typer.echo(f"previous file kept as {result.backup}")
 
 
 # >>> new commands go above this line (keep this marker) <<<

@@ -43,7 +43,7 @@ from repair.cut import cut_failures
 from repair.feedback import repair_request
 from repair.names import name_fixes, unknown_names
 from repair.ranking import rank, repairable
-from repair.tools import allowed_tactics, failing_sites, tool_variants
+from repair.tools import allowed_tactics, failing_sites, partner_tactics, tool_variants
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class _Run:
     async def correct_tools(self, proof: str, result: CheckResult) -> tuple[str, CheckResult]:
         for site in failing_sites(goal_source(self.goal, proof), _errors(result))[:MAX_TOOL_SITES]:
             tactics = allowed_tactics(
-                [*await self.z3_hints(), *self.ctx.settings.repair.tool_alternatives],
+                [*await self.z3_hints(), *partner_tactics(site), *self.ctx.settings.repair.tool_alternatives],
                 allow_native_decide=self.ctx.settings.lean.allow_native_decide,
             )
             variants = []

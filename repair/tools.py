@@ -2,8 +2,8 @@
 
 A site is the failing tactic with its arguments (``nlinarith [sq_nonneg (a - b)]``, ``norm_num at h``): the
 tactic Lean's error points at, or the last step of a ``by`` block Lean reports ``unsolved goals`` on. The
-replacements are Z3's hints first (closing tactics in likely order), then the configured alternatives, each
-once; a tactic the forbidden-construct scan rejects (``native_decide`` and friends unless allowed, anything that
+replacements are Z3's hints first (closing tactics in likely order), then the failing tactic's partner with
+its own arguments (``linarith [h]`` ↔ ``nlinarith [h]``), then the configured alternatives, each once; a tactic the forbidden-construct scan rejects (``native_decide`` and friends unless allowed, anything that
 is not a plain tactic) is never offered, so correction cannot bring in what the scan keeps out of answers.
 """
 
@@ -61,7 +61,7 @@ class ToolVariant(Frozen):
 
 
 def allowed_tactics(tactics: Sequence[str], *, allow_native_decide: bool) -> list[str]:
-    """``tactics`` in order, each once, without the ones the forbidden-construct scan rejects."""
+    """``tactics`` in order, each once (layout aside), without the ones the forbidden-construct scan rejects."""
     seen: set[str] = set()
     kept: list[str] = []
     for tactic in tactics:
@@ -69,9 +69,9 @@ def allowed_tactics(tactics: Sequence[str], *, allow_native_decide: bool) -> lis
         if not key or key in seen:
             continue
         seen.add(key)
-        if scan_forbidden(key, allow_sorry=False, allow_native_decide=allow_native_decide):
+        if scan_forbidden(tactic, allow_sorry=False, allow_native_decide=allow_native_decide):
             continue
-        kept.append(key)
+        kept.append(tactic.strip())
     return kept
 
 
@@ -130,11 +130,28 @@ def failing_sites(text: str, errors: Sequence[Message]) -> list[ToolSite]:
     return [sites[k] for k in sorted(sites)]
 
 
+_PARTNERS = {
+    "linarith": "nlinarith",
+    "nlinarith": "linarith",
+    "linarith!": "nlinarith!",
+    "nlinarith!": "linarith!",
+}
+
+
+def partner_tactics(site: ToolSite) -> list[str]:
+    """``linarith`` ↔ ``nlinarith`` with the site's own arguments (the hint terms usually still apply)."""
+    head = site.tactic.split(None, 1)[0] if site.tactic.strip() else ""
+    partner = _PARTNERS.get(head)
+    if partner is None:
+        return []
+    return [partner + site.tactic[len(head) :]]
+
+
 def tool_variants(text: str, site: ToolSite, tactics: Sequence[str]) -> list[ToolVariant]:
     """``text`` with the site replaced by each of ``tactics`` (not by the tactic that failed)."""
     failed = " ".join(site.tactic.split())
     return [
         ToolVariant(site=site, tactic=tactic, text=text[: site.start] + tactic + text[site.end :])
         for tactic in tactics
-        if tactic != failed
+        if " ".join(tactic.split()) != failed
     ]

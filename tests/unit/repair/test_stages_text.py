@@ -9,7 +9,7 @@ from repair.answers import repaired_proof, statement_changed
 from repair.feedback import render_errors, render_goals, repair_request
 from repair.names import name_fixes, replace_name, unknown_names
 from repair.ranking import accepted_steps, rank
-from repair.tools import allowed_tactics, failing_sites, tool_variants
+from repair.tools import allowed_tactics, failing_sites, partner_tactics, tool_variants
 
 GOAL = Goal(
     name="amgm2",
@@ -125,3 +125,13 @@ def test_prompt_fields_show_errors_real_names_goals_and_premises() -> None:
     request = repair_request(endpoint="chat", code=source, errors=errors, premises=[premise], n=1)
     user = request.messages[-1].content
     assert "exact foo_x" in user and "sq_nonneg : (a : α) : 0 ≤ a ^ 2" in user and request.n == 1
+
+
+def test_the_linarith_partner_keeps_the_arguments_verbatim() -> None:
+    text = f"{GOAL.statement} := by\n  nlinarith [sq_nonneg (a - b),\n    sq_nonneg (a + b)]\n"
+    (site,) = failing_sites(text, [at(text, "nlinarith", "linarith failed")])
+    assert partner_tactics(site) == ["linarith [sq_nonneg (a - b),\n    sq_nonneg (a + b)]"]
+    tactics = allowed_tactics([*partner_tactics(site), "nlinarith"], allow_native_decide=False)
+    variants = tool_variants(text, site, tactics)
+    assert variants[0].text == text.replace("  nlinarith [", "  linarith [")
+    assert partner_tactics(site.model_copy(update={"tactic": "norm_num"})) == []
