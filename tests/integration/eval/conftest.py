@@ -12,9 +12,8 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.repl_script import Script
-from tests.integration.search.conftest import MiniF2F, accept, minif2f, rejecting
-
-__all__ = ["minif2f"]
+from tests.integration.search.conftest import MiniF2F, accept, rejecting
+from tests.integration.search.conftest import minif2f as minif2f  # the fixture, for these tests
 
 # What "Lean" (the double) accepts in this scenario; everything else fails like a real tactic failure.
 DIRECT_NAME = "imo_1984_p2"
