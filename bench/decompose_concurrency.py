@@ -35,7 +35,7 @@ from prover.search.scheduler import Scheduler, Services  # noqa: E402
 from prover.search.strategies.base import LeanPool  # noqa: E402
 from prover.search.strategies.symbolic import SymbolicCascade  # noqa: E402
 from prover.search.tree import NodeKind, NodeStatus  # noqa: E402
-from prover.settings import Settings  # noqa: E402
+from prover.settings import DecomposeSettings, LeanSettings, SearchSettings, Settings, SmtSettings  # noqa: E402
 from prover.types import CheckResult, Goal, Message, Pos, Severity, SorryGoal, StepResult, Verdict  # noqa: E402
 
 DEPTH = 3
@@ -152,10 +152,10 @@ async def run_once(
     branching: int, lean_ms: float, llm_ms: float
 ) -> tuple[float, int, int, float, float, int]:
     settings = Settings(
-        lean={"workers": 16},
-        search={"cascade_tactics": ["linarith"], "lemma_cache": False},
-        smt={"enabled": False},
-        decompose={"sketches": 1, "max_depth": DEPTH, "refinements": 0},
+        lean=LeanSettings(workers=16),
+        search=SearchSettings(cascade_tactics=["linarith"], lemma_cache=False),
+        smt=SmtSettings(enabled=False),
+        decompose=DecomposeSettings(sketches=1, max_depth=DEPTH, refinements=0),
     )
     lean = FixedLatencyLean(latency_s=lean_ms / 1000)
     reasoner = FixedLatencyReasoner(latency_s=llm_ms / 1000, branching=branching)
