@@ -1,6 +1,9 @@
 """``prover audit``: decide every theorem of a Lean file or a dataset, to catch misformalized statements.
 
-A ``refuted`` row carries a confirmed counterexample, a ``vacuous`` row the inconsistent hypotheses.
+A ``refuted`` row carries a confirmed counterexample (``counterexample``; ``evidence`` also names the
+hypotheses read as definitions of functions or finite sets), a ``vacuous`` row the inconsistent hypotheses or
+the one hypothesis that is false with the instance where it fails (``h₀ is false at n = 0``): a user can
+check each by hand.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class AuditRow(Frozen):
     name: str
     status: SmtStatus
     evidence: str = ""  # counterexample, inconsistent hypotheses, or why undecided
+    counterexample: dict[str, str] | None = None  # refuted: variable -> Lean value ({}: a closed statement)
     hints: tuple[str, ...] = ()
     elapsed_s: float = 0.0
     timed_out: bool = False  # undecided because a time limit ran out: may differ between runs
@@ -48,7 +52,7 @@ def hit_time_limit(status: SmtStatus, evidence: str, elapsed_s: float, timeout_s
 def evidence_of(result: SmtResult) -> str:
     if result.status is SmtStatus.refuted and result.model is not None:
         model = ", ".join(f"{name} = {value}" for name, value in result.model.items()) or "(closed statement)"
-        return f"counterexample: {model}"
+        return f"counterexample: {model}" + (f" ({result.reason})" if result.reason else "")
     return result.reason
 
 
@@ -58,6 +62,7 @@ def _row(name: str, result: SmtResult, timeout_s: float) -> AuditRow:
         name=name,
         status=result.status,
         evidence=evidence,
+        counterexample=result.model if result.status is SmtStatus.refuted else None,
         hints=result.hints,
         elapsed_s=result.elapsed_s,
         timed_out=hit_time_limit(result.status, evidence, result.elapsed_s, timeout_s),

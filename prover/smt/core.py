@@ -18,16 +18,21 @@ class OutsideFragment(ValueError):
 
 
 class Sort(IntEnum):
-    """The number types, ordered by Lean's coercion direction (ℕ → ℤ → ℚ → ℝ)."""
+    """The number types, ordered by Lean's coercion direction (ℕ → ℤ → ℚ → ℝ → ℂ).
+
+    ``complex`` exists only during elaboration: a ℂ value becomes its real and imaginary parts (two ℝ terms,
+    variables ``z.re`` and ``z.im``), so no core term, variable or Z3 symbol ever has this sort.
+    """
 
     nat = 0
     int = 1
     rat = 2
     real = 3
+    complex = 4
 
     @property
     def lean(self) -> str:
-        return ("ℕ", "ℤ", "ℚ", "ℝ")[self.value]
+        return ("ℕ", "ℤ", "ℚ", "ℝ", "ℂ")[self.value]
 
     @property
     def is_integral(self) -> bool:

@@ -50,7 +50,7 @@ from prover.smt.core import (
 from prover.smt.syntax import SApp, SAscribe, SBin, SBinder, SChain, SName, SNum, SUn, Surface
 
 SORT_NAMES = {"ℕ": Sort.nat, "Nat": Sort.nat, "ℤ": Sort.int, "Int": Sort.int, "ℚ": Sort.rat, "Rat": Sort.rat}
-SORT_NAMES |= {"ℝ": Sort.real, "Real": Sort.real}
+SORT_NAMES |= {"ℝ": Sort.real, "Real": Sort.real, "ℂ": Sort.complex, "Complex": Sort.complex}
 ARITH_OPS = {"+": ArithOp.add, "-": ArithOp.sub, "*": ArithOp.mul, "/": ArithOp.div, "%": ArithOp.mod}
 CMP_OPS = {"=": CmpOp.eq, "≠": CmpOp.ne, "<": CmpOp.lt, "≤": CmpOp.le, ">": CmpOp.gt, "≥": CmpOp.ge}
 CONNECTIVES = {"∧": Connective.and_, "∨": Connective.or_, "→": Connective.implies, "↔": Connective.iff}
@@ -99,7 +99,11 @@ DOT_FUNCTIONS = {
     ".toNat": "Int.toNat",
     ".num": "Rat.num",
     ".den": "Rat.den",
+    ".re": "Complex.re",
+    ".im": "Complex.im",
 }
+COMPLEX_TO_REAL = {"Complex.abs", "Complex.re", "Complex.im", "Complex.normSq"}
+MAX_COMPLEX_POWER = 8
 RANGE_SETS = {"Finset.range", "Finset.Icc", "Finset.Ico", "Finset.Ioc", "Finset.Ioo"}
 INTERVAL_SETS = {
     "Set.Icc",
@@ -122,7 +126,7 @@ def parse_function_type(type_text: str) -> tuple[tuple[Sort, ...], Sort] | None:
     if len(parts) < 2:
         return None
     sorts = [parse_sort(part) for part in parts]
-    if any(sort is None for sort in sorts):
+    if any(sort is None or sort is Sort.complex for sort in sorts):
         return None
     known = [sort for sort in sorts if sort is not None]
     return tuple(known[:-1]), known[-1]
@@ -173,7 +177,12 @@ def resolve(name: str, scope: Scope) -> str:
             or full in ("Real.sqrt", "Real.pi", "Nat.ModEq", "Int.ModEq", "Int.natAbs", "Int.toNat")
         ):
             return full
-    aliases = {"Nat.Prime": "Nat.Prime", "Prime": "Prime", "π": "Real.pi", "natAbs": "Int.natAbs"}
+    aliases = {
+        "Nat.Prime": "Nat.Prime",
+        "Prime": "Prime",
+        "π": "Real.pi",
+        "natAbs": "Int.natAbs",
+    }
     return aliases.get(name, name)
 
 
@@ -204,6 +213,8 @@ def infer(surface: Surface, scope: Scope) -> Sort | None:
                 return sort
             if full == "Real.pi":
                 return Sort.real
+            if full == "Complex.I":
+                return Sort.complex
             raise OutsideFragment(f"unknown name {name!r}")
         case SBin(op=op, left=left, right=right) if op in ARITH_OPS:
             return _max(infer(left, scope), infer(right, scope))
@@ -234,7 +245,7 @@ def infer(surface: Surface, scope: Scope) -> Sort | None:
 def _infer_app(fn: str, args: tuple[Surface, ...], scope: Scope) -> Sort | None:
     if fn in scope.functions:
         return scope.functions[fn].sort
-    if fn in REAL_OPAQUE or fn == "Real.sqrt":
+    if fn in REAL_OPAQUE or fn == "Real.sqrt" or fn in COMPLEX_TO_REAL:
         return Sort.real
     if fn in ("abs", "min", "max"):
         result: Sort | None = None
@@ -308,6 +319,8 @@ def tree_sort(items: list[Surface], scope: Scope) -> Sort:
 
 def elab_term(surface: Surface, target: Sort, scope: Scope) -> Term:
     """Elaborate ``surface`` as a tree node of sort ``target``, casting leaves up where Lean would."""
+    if target is Sort.complex:
+        raise OutsideFragment("a ℂ value outside an equation")
     match surface:
         case SBin(op=op, left=left, right=right) if op in ARITH_OPS:
             arith = ARITH_OPS[op]
@@ -361,6 +374,8 @@ def _elab_leaf(surface: Surface, sort: Sort, scope: Scope) -> Term:
         case SName(name=name):
             full = resolve(name, scope)
             own = scope.sort_of(full)
+            if own is Sort.complex:
+                raise OutsideFragment(f"the ℂ value {name} outside an equation")
             if own is not None:
                 return Var(full, own)
             if full == "Real.pi":
@@ -396,6 +411,24 @@ def _elab_app(fn: str, args: tuple[Surface, ...], sort: Sort, scope: Scope) -> T
     if fn == "Real.sqrt":
         _arity(fn, args, 1)
         return Call(Fn.sqrt, (elab_term(args[0], Sort.real, scope),), Sort.real)
+    if fn in COMPLEX_TO_REAL:
+        _arity(fn, args, 1)
+        re, im = elab_complex(args[0], scope)
+        square = Arith(
+            ArithOp.add,
+            Arith(ArithOp.mul, re, re, Sort.real),
+            Arith(ArithOp.mul, im, im, Sort.real),
+            Sort.real,
+        )
+        match fn:
+            case "Complex.re":
+                return re
+            case "Complex.im":
+                return im
+            case "Complex.normSq":
+                return square  # Complex.normSq_apply: normSq z = z.re * z.re + z.im * z.im
+            case _:
+                return Call(Fn.sqrt, (square,), Sort.real)  # Complex.abs_apply: abs z = √(normSq z)
     if fn in REAL_OPAQUE:
         _arity(fn, args, REAL_OPAQUE[fn])
         elaborated = tuple(elab_term(a, Sort.real, scope) for a in args)
@@ -558,6 +591,12 @@ def _relation(op: str, left: Surface, right: Surface, scope: Scope) -> Formula:
         membership = _membership(left, right, scope)
         return Not(membership) if op == "∉" else membership
     sort = tree_sort([left, right], scope)
+    if sort is Sort.complex:
+        if op not in ("=", "≠"):
+            raise OutsideFragment(f"relation {op!r} on ℂ")
+        (a, b), (c, d) = elab_complex(left, scope), elab_complex(right, scope)
+        equal = Logic(Connective.and_, Cmp(CmpOp.eq, a, c), Cmp(CmpOp.eq, b, d))  # Complex.ext_iff
+        return equal if op == "=" else Not(equal)
     lhs, rhs = elab_term(left, sort, scope), elab_term(right, sort, scope)
     if op == "∣":
         if not sort.is_integral:
@@ -735,13 +774,15 @@ def _quantifier(binder: SBinder, scope: Scope) -> Formula:
 def _binder_sort(name: str, type_text: str | None, binder: SBinder, scope: Scope) -> Sort:
     if type_text is not None:
         sort = parse_sort(type_text)
-        if sort is None:
+        if sort is None or sort is Sort.complex:
             raise OutsideFragment(f"quantifier over type {type_text!r}")
         return sort
     hints = [binder.body] + ([binder.bound[1]] if binder.bound else [])
     guessed = None
     for hint in hints:
         guessed = _max(guessed, usage_sort(name, hint, scope))
+    if guessed is Sort.complex:
+        raise OutsideFragment(f"quantifier over ℂ ({name})")
     if guessed is not None:
         return guessed
     if scope.goal_mode:
@@ -815,3 +856,76 @@ def _show(surface: Surface) -> str:
             return f"… {op} …"
         case _:
             return type(surface).__name__
+
+
+# ------------------------------------------------------------------------------------------- ℂ
+def _real(term: Term) -> tuple[Term, Term]:
+    return term, Num(Fraction(0), Sort.real)  # Complex.ofReal_re, Complex.ofReal_im
+
+
+def _add(x: Term, y: Term) -> Term:
+    return Arith(ArithOp.add, x, y, Sort.real)
+
+
+def _sub(x: Term, y: Term) -> Term:
+    return Arith(ArithOp.sub, x, y, Sort.real)
+
+
+def _mul(x: Term, y: Term) -> Term:
+    return Arith(ArithOp.mul, x, y, Sort.real)
+
+
+def _complex_mul(x: tuple[Term, Term], y: tuple[Term, Term]) -> tuple[Term, Term]:
+    (a, b), (c, d) = x, y
+    return _sub(_mul(a, c), _mul(b, d)), _add(_mul(a, d), _mul(b, c))  # Complex.mul_re, Complex.mul_im
+
+
+def _complex_inv(x: tuple[Term, Term]) -> tuple[Term, Term]:
+    # Complex.inv_re, Complex.inv_im: z⁻¹ = (re / normSq z, -im / normSq z); normSq 0 = 0 and x / 0 = 0 in ℝ
+    # give 0⁻¹ = 0 (inv_zero), as in ℂ
+    a, b = x
+    norm = _add(_mul(a, a), _mul(b, b))
+    return Arith(ArithOp.div, a, norm, Sort.real), Neg(Arith(ArithOp.div, b, norm, Sort.real), Sort.real)
+
+
+def elab_complex(surface: Surface, scope: Scope) -> tuple[Term, Term]:
+    """A ℂ-valued tree as its (real part, imaginary part): real terms, ℝ leaves cast up (im = 0)."""
+    surface = field_access(surface, scope)
+    match surface:
+        case SNum(value=value):
+            return _real(Num(value, Sort.real))
+        case SName(name=name) if scope.sort_of(resolve(name, scope)) is Sort.complex:
+            full = resolve(name, scope)
+            return Var(f"{full}.re", Sort.real), Var(f"{full}.im", Sort.real)
+        case SName(name=name) if resolve(name, scope) == "Complex.I":
+            return Num(Fraction(0), Sort.real), Num(Fraction(1), Sort.real)  # Complex.I_re, Complex.I_im
+        case SBin(op="+" | "-" as op, left=left, right=right):
+            (a, b), (c, d) = elab_complex(left, scope), elab_complex(right, scope)
+            return (_add(a, c), _add(b, d)) if op == "+" else (_sub(a, c), _sub(b, d))  # Complex.add_re, ...
+        case SBin(op="*", left=left, right=right):
+            return _complex_mul(elab_complex(left, scope), elab_complex(right, scope))
+        case SBin(op="/", left=left, right=right):
+            # div_eq_mul_inv
+            return _complex_mul(elab_complex(left, scope), _complex_inv(elab_complex(right, scope)))
+        case SUn(op="⁻¹", arg=arg):
+            return _complex_inv(elab_complex(arg, scope))
+        case SUn(op="-", arg=arg):
+            a, b = elab_complex(arg, scope)
+            return Neg(a, Sort.real), Neg(b, Sort.real)  # Complex.neg_re, Complex.neg_im
+        case SBin(op="^", left=base, right=SNum(value=value, decimal=False)):
+            if value.denominator != 1 or not 0 <= value <= MAX_COMPLEX_POWER:
+                raise OutsideFragment("a ℂ power whose exponent is not a small natural numeral")
+            result = _real(Num(Fraction(1), Sort.real))  # pow_zero
+            factor = elab_complex(base, scope)
+            for _ in range(int(value)):
+                result = _complex_mul(result, factor)  # pow_succ
+            return result
+        case SAscribe(expr=expr, type_text=type_text) if parse_sort(type_text) is Sort.complex:
+            return elab_complex(expr, scope)
+        case SUn(op="↑", arg=arg) if infer(arg, scope) is not Sort.complex:
+            return _real(elab_term(arg, Sort.real, scope))
+        case _:
+            own = infer(surface, scope)
+            if own is Sort.complex:
+                raise OutsideFragment(f"ℂ expression {_show(surface)} is not supported")
+            return _real(elab_term(surface, Sort.real, scope))

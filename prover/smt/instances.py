@@ -44,6 +44,8 @@ def candidate_values(sort: Sort, bound: int) -> list[Fraction]:
         case Sort.rat | Sort.real:
             extra = [Fraction(k) for k in range(6, bound + 1)]
             return [Fraction(v) for v in FIELD_SAMPLES] + extra
+        case Sort.complex:
+            return []  # never the sort of a query variable (ℂ values are pairs of ℝ variables)
 
 
 def find_counterexample(

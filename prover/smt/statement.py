@@ -59,7 +59,7 @@ from prover.smt.elaborate import (
 from prover.smt.parse import parse_expression
 from prover.smt.syntax import SApp, SAscribe, SBin, SBinder, SChain, SName, SNum, SUn, Surface
 
-OPAQUE_TYPE_HEADS = ("ℂ", "Complex", "Prop", "Type", "Set", "Finset", "List", "Polynomial", "Fin", "Matrix")
+OPAQUE_TYPE_HEADS = ("Prop", "Type", "Set", "Finset", "List", "Polynomial", "Fin", "Matrix")
 DECLARATION = re.compile(
     r"(?:^|\n)\s*(?:@\[[^\]]*\]\s*)?(?:private\s+|protected\s+)?(theorem|lemma|example)\b"
 )
@@ -319,10 +319,12 @@ class _Builder:
         if name not in self.variables and name not in self.functions:
             return
         fresh = self._inaccessible(name)
-        self.hypotheses = [
-            Hypothesis(h.name, rename_formula(h.formula, name, fresh)) for h in self.hypotheses
-        ]
-        self.definitions = [_rename_definition(d, name, fresh) for d in self.definitions]
+        parts = [(f"{name}.re", f"{fresh}.re"), (f"{name}.im", f"{fresh}.im")]
+        for old, new in [(name, fresh), *(parts if self.variables.get(name) is Sort.complex else [])]:
+            self.hypotheses = [
+                Hypothesis(h.name, rename_formula(h.formula, old, new)) for h in self.hypotheses
+            ]
+            self.definitions = [_rename_definition(d, old, new) for d in self.definitions]
         if name in self.variables:
             self.variables = {fresh if k == name else k: v for k, v in self.variables.items()}
         if name in self.functions:
@@ -523,6 +525,12 @@ def _bounds(var: str, sort: Sort, where: Formula) -> tuple[Term, Term] | None:
     return lower, upper
 
 
+def _variables(name: str, sort: Sort) -> tuple[Var, ...]:
+    if sort is Sort.complex:  # a ℂ value is its real and imaginary parts (see elab_complex)
+        return Var(f"{name}.re", Sort.real), Var(f"{name}.im", Sort.real)
+    return (Var(name, sort),)
+
+
 def build_query(
     entries: Sequence[tuple[tuple[str, ...], str | None]], target: str, *, goal_mode: bool
 ) -> Query:
@@ -549,7 +557,7 @@ def build_query(
     except OutsideFragment as error:
         goal, problem = None, str(error)
     return Query(
-        variables=tuple(Var(name, sort) for name, sort in builder.variables.items()),
+        variables=tuple(var for name, sort in builder.variables.items() for var in _variables(name, sort)),
         functions=tuple(builder.functions.values()),
         hypotheses=tuple(builder.hypotheses),
         goal=goal,

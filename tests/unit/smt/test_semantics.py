@@ -108,8 +108,10 @@ def test_unsupported_hypothesis_blocks_refutation_but_not_validity(engine: SmtEn
 
 
 def test_outside_the_fragment_is_unsupported(engine: SmtEngine) -> None:
-    result = engine.decide_statement("theorem t (z : ℂ) : z * 1 = z := by sorry")
+    result = engine.decide_statement("theorem t (p : Polynomial ℝ) : p * 1 = p := by sorry")
     assert result.status is SmtStatus.unsupported and result.reason
+    ordered = engine.decide_statement("theorem t (z : ℂ) (h : 0 < z) : z ≠ 0 := by sorry")  # no order on ℂ
+    assert ordered.status is not SmtStatus.refuted
 
 
 def test_goal_text_hiding_a_cast_target_is_unsupported(engine: SmtEngine) -> None:
