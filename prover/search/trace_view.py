@@ -40,7 +40,8 @@ def node_label(node: TraceNode) -> str:
         case NodeKind.decomposition:
             strategy = node.decomposition.strategy if node.decomposition else "?"
             count = len(node.decomposition.subgoals) if node.decomposition else 0
-            return f"AND {strategy}: {count} subgoals"
+            note = node.decomposition.note if node.decomposition else ""
+            return f"AND {strategy}: {count} subgoals" + (f" — {note}" if note else "")
         case NodeKind.attempt:
             if node.attempt is None:
                 return "attempt"
@@ -54,6 +55,7 @@ def node_label(node: TraceNode) -> str:
 
 
 TACTIC_CHARS = 60
+COLLAPSED_NOTES = ("draft:",)  # attempt records whose long text the HTML page shows collapsed
 
 
 def first_error(node: TraceNode) -> str:
@@ -89,7 +91,8 @@ def _grouped_children(trace: Trace, node_id: str) -> list[tuple[str, int]]:
     for child in trace.children(node_id):
         node = trace.node(child)
         if node.kind is NodeKind.attempt and node.status is NodeStatus.failed and not trace.children(child):
-            key = (node.status.value, attempt_what(node))
+            # The note tells apart records that share a proof text (a decomposition's rejected sketches).
+            key = (node.status.value, attempt_what(node), node.attempt.attempt.note if node.attempt else "")
             if key in groups:
                 position = groups[key]
                 order[position] = (order[position][0], order[position][1] + 1)
@@ -187,7 +190,11 @@ def to_html(trace: Trace) -> str:
         proof = node.proof or (node.attempt.attempt.proof if node.attempt is not None else "")
         if node.statement:
             body += f"<pre>{html.escape(node.statement)}</pre>"
-        if proof:
+        if node.kind is NodeKind.decomposition and node.decomposition is not None:
+            proof = node.decomposition.main_proof  # the parent's proof citing its subgoals
+        if proof and node.attempt is not None and node.attempt.attempt.note.startswith(COLLAPSED_NOTES):
+            body += f"<details><summary>text</summary><pre>{html.escape(proof)}</pre></details>"
+        elif proof:
             body += f"<pre>{html.escape(proof)}</pre>"
         children = "".join(item(child, count) for child, count in _grouped_children(trace, node_id))
         if children:

@@ -266,7 +266,11 @@ class SearchTree:
                     decomposition: Decomposition = self.graph.nodes[child]["decomposition"]
                     self.graph.nodes[parent]["via"] = child  # assembly follows this edge
                     self._settle(
-                        parent, NodeStatus.proved, proof=decomposition.main_proof, reason="", changed=changed
+                        parent,
+                        NodeStatus.proved,
+                        proof=decomposition.main_proof,
+                        reason=decomposition.strategy,  # what closed it, like a strategy's Proved
+                        changed=changed,
                     )
             case NodeKind.attempt:
                 raise AssertionError("attempts have no children")

@@ -8,12 +8,14 @@ nothing here was checked by a real Lean.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from decompose.strategy import Decompose
 from decompose.subgoals import split_holes
@@ -23,6 +25,7 @@ from prover.llm.factory import build_model
 from prover.search.prove_file import FileReport, ProveSession, prove_text
 from prover.search.strategies.base import SmtDecider, goal_source
 from prover.search.strategies.symbolic import SymbolicCascade
+from prover.search.trace_view import rich_tree, to_html
 from prover.settings import RoleSettings, Settings
 from prover.smt.engine import SmtEngine
 from prover.types import ProofStatus
@@ -179,6 +182,23 @@ async def test_two_level_decomposition_is_proved_end_to_end(
     trace = report.theorems[0].trace
     decompositions = [n for n in trace.nodes if n.kind == "decomposition"]
     assert len(decompositions) == 2 and all(n.status == "proved" for n in decompositions)
+    # prover show: the draft (collapsed in HTML), each sketch with its verdict, holes → subgoals with the
+    # assembly check, and which strategy closed each subgoal
+    console = Console(record=True, width=400)
+    console.print(rich_tree(trace))
+    shown = console.export_text()
+    assert "draft: by the reasoner" in shown
+    assert re.search(
+        r"decompose `by ⏎ -- Step 1.*`: sorry .* — sketch 1\.1: accepted with holes \(h1 → mathd_algebra_176_h1",
+        shown,
+    )
+    assert "AND decompose: 3 subgoals — sketch 1.1: 3 holes → 3 subgoals" in shown
+    assert "assembly: accepted for sketch 1.1 (3 lemmas)" in shown
+    assert "goal mathd_algebra_176_h1 (depth 1) — symbolic" in shown
+    assert "goal mathd_algebra_176_h3 (depth 1) — decompose" in shown
+    page = to_html(trace)
+    assert "<details><summary>text</summary><pre>I cannot help.</pre></details>" in page
+    assert html.escape("exact (mathd_algebra_176_h3 x h1 h2)") in page
 
 
 async def test_a_sketch_that_weakens_the_statement_is_rejected_before_lean(
@@ -247,6 +267,11 @@ async def test_a_step_z3_refutes_sends_its_counterexample_to_the_reasoner_and_th
     assert "step `h1` is false" in refinements[0]
     assert re.search(r"counterexample, confirmed by exact evaluation: x = -?\d", refinements[0])
     assert "x ^ 2 + 1" in refinements[0]  # the false step itself, as Lean read it
+    console = Console(record=True, width=600)
+    console.print(rich_tree(report.theorems[0].trace))
+    assert re.search(
+        r"refinement 1: step `h1` is false: Z3 found a counterexample.*x = -?\d", console.export_text()
+    )
     # the refuted sketch never reached the lemma-statement or assembly checks
     assert not any(
         "theorem mathd_algebra_176_h1 (x : ℝ) : (x + 1) ^ 2 = x ^ 2 + 1" in c for c in lean_commands(tmp_path)
