@@ -60,6 +60,17 @@ class Cut(Frozen):
         return bool(self.edits)
 
 
+def top_level_steps(text: str, name: str) -> list[Step]:
+    """The top-level steps of the tactic proof of declaration ``name`` in ``text`` ([] for a term proof)."""
+    tokens = tokenize(text)
+    declaration = parse_file(text, tokens=tokens).find(name)
+    if declaration is None or declaration.proof_span is None or not declaration.is_tactic_proof:
+        return []
+    reader = BlockReader(text, [t for t in tokens if not t.is_comment], LineIndex(text))
+    by_token = reader.token_at(declaration.proof_span.start_offset)
+    return reader.steps(by_token + 1, reader.token_at(declaration.proof_span.end_offset))
+
+
 def error_positions(errors: Sequence[Message]) -> list[Pos]:
     """Positions of the error-severity messages, in file order, each once."""
     return sorted({m.pos for m in errors if m.severity is Severity.error}, key=lambda p: (p.line, p.column))

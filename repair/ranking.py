@@ -8,22 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prover.lean.lexer import tokenize
-from prover.lean.tactic_blocks import BlockReader
-from prover.lean.text import LineIndex, parse_file
+from prover.lean.text import LineIndex
 from prover.search.strategies.base import goal_source
 from prover.search.tree import AttemptRecord
 from prover.types import Goal, Message, Severity
+from repair.cut import top_level_steps
 
 NOT_REPAIRED = frozenset({"symbolic", "repair", "lemma_cache"})
 
 
 def accepted_steps(source: str, name: str, errors: Sequence[Message]) -> int:
     """Top-level tactic steps of declaration ``name`` in ``source`` that end before the first error."""
-    tokens = tokenize(source)
-    declaration = parse_file(source, tokens=tokens).find(name)
-    if declaration is None or declaration.proof_span is None or not declaration.is_tactic_proof:
-        return 0
     index = LineIndex(source)
     offsets = []
     for message in errors:
@@ -33,11 +28,7 @@ def accepted_steps(source: str, name: str, errors: Sequence[Message]) -> int:
             except ValueError:
                 continue
     first_error = min(offsets, default=len(source))
-    code = [t for t in tokens if not t.is_comment]
-    reader = BlockReader(source, code, index)
-    by_token = reader.token_at(declaration.proof_span.start_offset)
-    steps = reader.steps(by_token + 1, reader.token_at(declaration.proof_span.end_offset))
-    return sum(1 for step in steps if step.end < first_error)
+    return sum(1 for step in top_level_steps(source, name) if step.end < first_error)
 
 
 def repairable(records: Sequence[AttemptRecord]) -> list[AttemptRecord]:

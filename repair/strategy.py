@@ -28,10 +28,7 @@ from dataclasses import dataclass, field
 
 from decompose.subgoals import SubgoalError, check_assembly, split_holes
 from prover.errors import BudgetExhausted
-from prover.lean.lexer import tokenize
 from prover.lean.normalize import normalize_syntax
-from prover.lean.tactic_blocks import BlockReader
-from prover.lean.text import LineIndex, parse_file
 from prover.llm.base import Role
 from prover.search.candidate import Rejected
 from prover.search.premises import premises_for
@@ -39,7 +36,7 @@ from prover.search.strategies.base import Decomposed, Failed, Outcome, Proved, S
 from prover.search.tree import AttemptRecord, Decomposition
 from prover.types import CheckResult, Goal, Message, Severity, SmtStatus, SorryGoal, Verdict
 from repair.answers import repaired_proof
-from repair.cut import cut_failures
+from repair.cut import cut_failures, top_level_steps
 from repair.feedback import repair_request
 from repair.names import name_fixes, unknown_names
 from repair.ranking import rank, repairable
@@ -72,15 +69,9 @@ def proof_in(goal: Goal, source: str) -> str:
 def kept_steps(goal: Goal, proof: str) -> int:
     """Top-level steps of a sketch that are not a bare ``sorry`` (what a split into subgoals would keep)."""
     source = goal_source(goal, proof)
-    tokens = tokenize(source)
-    declaration = parse_file(source, tokens=tokens).find(goal.name)
-    if declaration is None or declaration.proof_span is None or not declaration.is_tactic_proof:
-        return 0
-    code = [t for t in tokens if not t.is_comment]
-    reader = BlockReader(source, code, LineIndex(source))
-    by_token = reader.token_at(declaration.proof_span.start_offset)
-    steps = reader.steps(by_token + 1, reader.token_at(declaration.proof_span.end_offset))
-    return sum(1 for step in steps if source[step.start : step.end].strip() != "sorry")
+    return sum(
+        1 for step in top_level_steps(source, goal.name) if source[step.start : step.end].strip() != "sorry"
+    )
 
 
 @dataclass
