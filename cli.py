@@ -159,7 +159,7 @@ def doctor(ctx: typer.Context) -> None:
     settings = load(ctx)
     rows = diagnose(settings)
     console = _console()
-    console.print(doctor_table(rows))
+    console.print(doctor_table(rows), soft_wrap=False)
     for line in fix_lines(rows):
         console.print(line, markup=False, highlight=False, soft_wrap=True)  # never wrapped: copy-paste
     if not all_required_ok(rows):
@@ -209,7 +209,7 @@ def config_show(
     for key, value, source in effective_rows(loaded):
         shown = escape(source) if source == "default" else f"[bold]{escape(source)}[/]"
         table.add_row(key, escape(value), shown)
-    _console().print(table)
+    _console().print(table, soft_wrap=False)
 
 
 # ================================================================================ layer commands
@@ -509,6 +509,12 @@ def prove(
     kind (unknown identifier, type mismatch, unsolved goals, timeout, syntax, linarith failed, other) in -v,
     --format json and the trace.
 
+    Decomposition (with a reasoner model): informal draft, then Lean sketches with `have … := by sorry` steps;
+    each hole's goal, as Lean printed it, becomes a lemma proved by the whole search (recursively), after Z3
+    found no counterexample and the theorem closed from the sorried lemmas. Proved lemmas are written before
+    their theorem. Settings (section decompose): enabled, max_depth, sketches, sketch_corrections,
+    refinements, use_dataset_informal_proof, long_proof_lines, premises_k, judge.
+
     Examples:
 
       prover prove algebra.lean --out algebra.proved.lean
@@ -518,7 +524,7 @@ def prove(
     from rich.live import Live
 
     from prover.search.prove_path import plan_prove, prove_path
-    from prover.search.report_view import LiveProgress, as_json, as_vscode, reason_lines, summary_table
+    from prover.search.report_view import LiveProgress, as_json, as_vscode, detail_lines, summary_table
 
     if fmt not in ("text", "json", "vscode"):
         fail(_usage_error(f"--format must be text, json or vscode, not {fmt!r}"), ctx)
@@ -566,9 +572,9 @@ def prove(
             typer.echo(as_vscode(run))
         case _ if not options.quiet:
             out_console = _console()
-            out_console.print(summary_table(run, verbose=options.verbose > 0))
+            out_console.print(summary_table(run), soft_wrap=False)
             if options.verbose:
-                for line in reason_lines(run):
+                for line in detail_lines(run):
                     out_console.print(line, markup=False)
             if run.written is not None:
                 backup = f" (backup {run.backup})" if run.backup else ""
@@ -693,7 +699,7 @@ def audit(
         typer.echo(audit_vscode(source, rows))
         return
     console = _console()
-    console.print(audit_table(f"audit of {source}", rows))
+    console.print(audit_table(f"audit of {source}", rows), soft_wrap=False)
     for line in audit_summary(rows, settings.smt.timeout_s):
         console.print(line, markup=False)
 
@@ -980,18 +986,19 @@ def data_list(ctx: typer.Context) -> None:
     except ProverError as error:
         fail(error, ctx)
     table = Table(title="datasets (prover eval NAME)")
-    for column in ("name", "rows", "schema", "file"):
+    for column in ("name", "rows", "schema", "lean", "file"):
         table.add_column(column, overflow="fold")
     for source in sources:
         cached = cached_path(source, settings.cache_dir)
         if source.local is not None and source.local.is_file():
-            where = f"local {source.local}"
+            where = "local copy"
         elif cached.is_file():
-            where = f"cached {cached}"
+            where = "cached"
         else:
-            where = "download " + source.url if source.downloadable else "none here (use --file)"
-        table.add_row(source.name, str(source.rows), source.schema_name, where)
+            where = "to download" if source.downloadable else "none here (--file)"
+        table.add_row(source.name, str(source.rows), source.schema_name, source.lean or "?", where)
     _console().print(table)
+    _console().print("`prover data show NAME` gives the path, URL and checksum.", markup=False)
 
 
 @data_app.command("show")

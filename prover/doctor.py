@@ -99,7 +99,11 @@ def _toolchain_rows(settings: Settings) -> list[DoctorRow]:
                 detail=version.splitlines()[0] if version else "not on PATH",
                 fix=""
                 if version
-                else (f"install elan: {ELAN_INSTALL}" if tool == "elan" else "comes with elan (above)"),
+                else (
+                    f"install elan: {ELAN_INSTALL}"
+                    if tool == "elan"
+                    else "installed with elan (see the elan fix)"
+                ),
                 required=settings.lean.backend == "repl",
             )
         )

@@ -110,7 +110,10 @@ class ReplProcess:
         """Send one request and read its answer. Raises ``ProcessTimedOut`` (after killing the child),
         ``ProcessDied`` or ``ProtocolError`` (the answer is not a JSON object)."""
         try:
-            return await asyncio.wait_for(self._exchange(payload), timeout)
+            # asyncio.timeout, not wait_for: no inner task that could end with ProcessDied unobserved when
+            # the caller is cancelled while the pool shuts the process down.
+            async with asyncio.timeout(timeout):
+                return await self._exchange(payload)
         except TimeoutError:
             await self.kill()
             raise ProcessTimedOut(f"no answer within {timeout:.1f} s") from None

@@ -130,6 +130,7 @@ class ReplBackend:
         self._free_slots: asyncio.Semaphore | None = None
         self._counters = _Counters()
         self._closed = False
+        self._answered = False  # some process of this pool has answered a request
 
     # ------------------------------------------------------------------------------ protocol
     @property
@@ -240,7 +241,15 @@ class ReplBackend:
             return self._failed(Verdict.timeout, f"no answer within {limit:.1f} s", started)
         except ProcessDied as exc:
             self._counters.crashes += 1
+            process = worker.process
             await self._retire(worker, f"crash: {exc}")
+            if not self._answered and process is not None and (process.returncode or 0) >= 0:
+                # The first process ever exited by itself before any answer: Lean cannot run at all
+                # (a wrong command, a broken toolchain), which is a missing dependency, not a verdict.
+                raise LeanUnavailable(
+                    f"the Lean REPL command exited at once: {' '.join(process.argv)}; {exc}; "
+                    "run `prover doctor` for the fix"
+                ) from exc
             return self._failed(Verdict.crash, str(exc), started)
         except ProtocolError as exc:
             await self._retire(worker, f"protocol error: {exc}")
@@ -262,6 +271,7 @@ class ReplBackend:
             limit = self._lean.import_timeout_s
             return self._failed(Verdict.timeout, f"header not elaborated within {limit:.1f} s", started)
         self._counters.headers_elaborated += 1
+        self._answered = True
         header_result = parse_command_response(raw)
         worker.header = header
         worker.header_env = header_result.env
@@ -273,7 +283,10 @@ class ReplBackend:
 
     def _failed(self, verdict: Verdict, note: str, started: float) -> CheckResult:
         message = Message(severity=Severity.error, pos=Pos(line=1, column=0), text=f"{verdict.value}: {note}")
-        log.warning("REPL check %s: %s", verdict.value, note)
+        if self._closed:  # the pool is shutting down: in-flight checks end, nothing went wrong
+            log.debug("REPL check %s after close: %s", verdict.value, note)
+        else:
+            log.warning("REPL check %s: %s", verdict.value, note)
         return CheckResult(verdict=verdict, messages=(message,), elapsed_s=time.monotonic() - started)
 
     # ------------------------------------------------------------------------------ processes
@@ -304,6 +317,7 @@ class ReplBackend:
         worker.generation += 1  # every StateRef of the old process is stale from now on
 
     async def _after_request(self, worker: _Worker) -> None:
+        self._answered = True
         worker.requests += 1
         if worker.requests >= self._lean.max_requests_per_process:
             self._counters.retired_for_age += 1

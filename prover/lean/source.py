@@ -18,7 +18,7 @@ def read_lean_file(path: Path) -> str:
     except FileNotFoundError as exc:
         raise LeanSourceError("no such file", path=path) from exc
     except IsADirectoryError as exc:
-        raise LeanSourceError("is a directory, not a Lean file", path=path) from exc
+        raise LeanSourceError("is a directory, not a file", path=path) from exc
     except OSError as exc:
         raise LeanSourceError(f"cannot read: {exc.strerror}", path=path) from exc
     try:

@@ -20,6 +20,7 @@ class CertificationResult(Frozen):
     ok: bool
     problems: tuple[str, ...] = ()
     axioms: tuple[str, ...] = ()
+    lean_checks: int = 0  # Lean checks certification ran (0 when the scan or guard refused the text)
 
 
 async def certify_text(
@@ -49,4 +50,6 @@ async def certify_text(
         return CertificationResult(ok=False, problems=tuple(problems))  # never send it to Lean
     certification = await certify(backend, final, [name], timeout=timeout_s)
     axioms = tuple(sorted({a for found in certification.axioms.values() for a in found}))
-    return CertificationResult(ok=certification.ok, problems=certification.problems, axioms=axioms)
+    return CertificationResult(
+        ok=certification.ok, problems=certification.problems, axioms=axioms, lean_checks=1
+    )

@@ -67,6 +67,7 @@ class LiveProgress:
 
 
 SHORT_REASON = 48
+NAME_WIDTH = 36
 
 
 def short_reason(reason: str, limit: int = SHORT_REASON) -> str:
@@ -79,45 +80,40 @@ def short_reason(reason: str, limit: int = SHORT_REASON) -> str:
     return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
 
 
-def summary_table(run: ProveRun, *, verbose: bool = False) -> Table:
-    """Name, status and a one-line reason per theorem (fits 80 columns); ``verbose`` adds the costs.
-
-    Full reasons are in ``reason_lines``, the trace and ``--format json``."""
+def summary_table(run: ProveRun) -> Table:
+    """Name, status and a one-line reason per theorem: fits 80 columns. The rest (costs, Lean's failures,
+    the full reason) is in ``detail_lines`` (``-v``), the trace and ``--format json``."""
     table = Table(title=f"prover prove {run.report.source}")
-    table.add_column("theorem", no_wrap=True, overflow="ellipsis")
-    table.add_column("status", no_wrap=True)
-    table.add_column("reason", no_wrap=True, overflow="ellipsis")
-    if verbose:
-        for column in ("LLM calls", "tokens", "Lean checks", "time"):
-            table.add_column(column, no_wrap=True, justify="right")
-        table.add_column("Lean failures", overflow="fold")
+    longest = max((len(t.result.name) for t in run.report.theorems), default=7)
+    # Names stay whole up to NAME_WIDTH characters and statuses always; the reason takes what is left.
+    table.add_column("theorem", no_wrap=True, overflow="ellipsis", min_width=min(longest, NAME_WIDTH))
+    table.add_column("status", no_wrap=True, min_width=len("not proved"))
+    table.add_column("reason")  # may shrink; each reason stays one line (a no-wrap Text, cut with …)
     for theorem in run.report.theorems:
         result = theorem.result
         style = STATUS_STYLE[result.status]
-        row = [
+        table.add_row(
             escape(result.name),
             f"[{style}]{result.status.value.replace('_', ' ')}[/]",
-            escape(short_reason(result.reason)),
-        ]
-        if verbose:
-            row += [
-                str(result.llm_calls),
-                str(result.tokens),
-                str(result.lean_checks),
-                f"{result.elapsed_s:.1f}s",
-                escape(failures_text(failure_counts(theorem.trace))),
-            ]
-        table.add_row(*row)
+            Text(short_reason(result.reason), no_wrap=True, overflow="ellipsis"),
+        )
     return table
 
 
-def reason_lines(run: ProveRun) -> list[str]:
-    """``name: full reason`` for every theorem whose reason the table had to shorten (plain text)."""
-    return [
-        f"{t.result.name}: {t.result.reason}"
-        for t in run.report.theorems
-        if short_reason(t.result.reason) != t.result.reason.strip()
-    ]
+def detail_lines(run: ProveRun) -> list[str]:
+    """Per theorem: costs, why Lean rejected attempts, and the full reason (plain text, for ``-v``)."""
+    lines = []
+    for theorem in run.report.theorems:
+        result = theorem.result
+        costs = (
+            f"{result.llm_calls} LLM calls, {result.tokens} tokens, {result.lean_checks} Lean checks,"
+            f" {result.elapsed_s:.1f}s"
+        )
+        failures = failures_text(failure_counts(theorem.trace))
+        lines.append(f"{result.name}: {costs}" + (f"; Lean failures: {failures}" if failures else ""))
+        if result.status is not ProofStatus.proved:
+            lines.append(f"  reason: {result.reason}")
+    return lines
 
 
 def as_json(run: ProveRun) -> str:

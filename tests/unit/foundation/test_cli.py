@@ -69,7 +69,7 @@ def test_config_show_names_sources(
     result = runner.invoke(app, ["config", "show", "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = {row["key"]: row for row in json.loads(result.output)}
-    assert rows["lean.workers"]["value"] == "5"
+    assert rows["lean.workers"]["value"] == 5  # JSON values, not Python text
     assert rows["lean.workers"]["source"].endswith("prover.toml")
     assert rows["smt.timeout_s"]["source"] == "env"
     assert rows["lean.backend"]["source"] == "default"

@@ -69,7 +69,7 @@ def test_secret_values_are_masked(tmp_path: Path) -> None:
     config = tmp_path / "prover.toml"
     config.write_text('[llm.prover]\napi_key_env = "MY_KEY"\nextra_body = { api_key = "sk-123" }\n')
     rows = {key: value for key, value, _ in effective_rows(load_settings(config))}
-    assert rows["llm.prover.api_key_env"] == "MY_KEY"  # the variable's name is not a secret
+    assert rows["llm.prover.api_key_env"] == '"MY_KEY"'  # the variable's name is not a secret (TOML text)
     assert "sk-123" not in " ".join(rows.values())
 
 

@@ -66,7 +66,7 @@ def test_missing_corpus_file_exits_2(env: Path) -> None:
 
 def test_search_before_build_says_how_to_fix(env: Path) -> None:
     code, out = run("search", "anything", "--mode", "bm25")
-    assert code == 1 and "prover index build" in out
+    assert code == 2 and "prover index build" in out  # bad input: build first (README)
 
 
 def test_bad_mode_and_format_exit_2(env: Path, corpus_file: Path) -> None:

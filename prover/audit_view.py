@@ -1,0 +1,48 @@
+"""``prover audit`` for people: a table that reads at 80 columns, the counts, and which rows hit a time limit.
+
+Results that depend on time limits can differ between runs (a loaded machine decides less); marking those
+rows makes two runs' numbers explainable.
+"""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.table import Table
+
+from prover.smt.audit import AuditRow
+
+STATUS_COLOUR = {"valid": "green", "refuted": "bold red", "vacuous": "bold magenta", "unknown": "yellow"}
+STATUSES = ("valid", "refuted", "vacuous", "unknown", "unsupported")
+
+
+def audit_table(title: str, rows: list[AuditRow]) -> Table:
+    """Theorem, status (``*``: hit the time limit), one line of evidence, seconds."""
+    table = Table(title=escape(title))
+    table.add_column("theorem", no_wrap=True, overflow="ellipsis", max_width=32)
+    table.add_column("status", no_wrap=True)
+    table.add_column("evidence", no_wrap=True, overflow="ellipsis")
+    table.add_column("s", no_wrap=True, justify="right")
+    for row in rows:
+        style = STATUS_COLOUR.get(row.status.value, "dim")
+        mark = "*" if row.timed_out else ""
+        evidence = row.evidence.strip().split("\n", 1)[0]
+        table.add_row(
+            escape(row.name),
+            f"[{style}]{row.status.value}{mark}[/]",
+            escape(evidence),
+            f"{row.elapsed_s:.2f}",
+        )
+    return table
+
+
+def audit_summary(rows: list[AuditRow], timeout_s: float) -> list[str]:
+    """The counts per status, then (when any) the rows that hit the time limit (plain text lines)."""
+    counts = {status: sum(1 for row in rows if row.status.value == status) for status in STATUSES}
+    lines = [", ".join(f"{status}: {count}" for status, count in counts.items())]
+    timed_out = [row.name for row in rows if row.timed_out]
+    if timed_out:
+        lines.append(
+            f"* {len(timed_out)} hit the time limit (smt.timeout_s = {timeout_s:g} s; a rerun or --timeout "
+            f"may decide them): {', '.join(timed_out)}"
+        )
+    return lines
