@@ -7,7 +7,8 @@ verification past one machine).
 - Batching: ``check_many`` sends up to ``lean.kimina_batch_size`` snippets per request.
 - Backpressure: a per-snippet "No available REPLs" (what the published server answers, with HTTP 200, when
   its REPLs stayed busy) is re-sent after a jittered backoff and counted in ``stats.busy_retries``; it is
-  never a verdict. After ``max_attempts`` busy rounds: ``LeanUnavailable``.
+  never a verdict. After ``max_attempts`` busy rounds in a row: ``LeanUnavailable``. Each sign of overload
+  (this, or a request past its read limit) halves the snippets allowed in flight (``stats.capacity``).
 - Retries: 429 (honouring ``Retry-After``), 5xx and connection errors are retried with exponential backoff and
   jitter, ``max_attempts`` in all; then ``LeanUnavailable``. A 401/403 is a ``ConfigError`` (the API key),
   any other 4xx a ``ProtocolError``.
@@ -26,6 +27,7 @@ verification past one machine).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import math
@@ -33,7 +35,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +77,7 @@ class KiminaStats(Frozen):
     client_wait_retries: int  # snippets re-sent after the HTTP read limit passed
     http_retries: int  # requests re-sent after 429 / 5xx / a connection error
     lines: str | None  # what the server counts lines from, once known
+    capacity: int  # snippets allowed in flight now (lean.kimina_server_repls, halved on overload)
 
 
 @dataclass
@@ -117,8 +120,9 @@ class KiminaBackend:
         self._rng = rng or random.Random()
         self._url = lean.kimina_url.rstrip("/")
         self._client = httpx.AsyncClient(base_url=self._url, transport=transport, headers=_auth_headers(lean))
-        self._slots = asyncio.Semaphore(lean.kimina_server_repls)  # one per server REPL
-        self._admission = asyncio.Lock()  # a request takes all its slots at once: no two half-admitted
+        self._capacity = lean.kimina_server_repls  # snippets allowed in flight; halved on signs of overload
+        self._in_flight = 0
+        self._flight = asyncio.Condition()
         self._counters = _Counters()
 
     @property
@@ -128,7 +132,7 @@ class KiminaBackend:
     @property
     def stats(self) -> KiminaStats:
         lines = None if self._lines is None else self._lines.value
-        return KiminaStats(**vars(self._counters), lines=lines)
+        return KiminaStats(**vars(self._counters), lines=lines, capacity=self._capacity)
 
     async def check(self, code: str, *, timeout: float | None = None, fresh: bool = False) -> CheckResult:
         limit = self._lean.timeout_s if timeout is None else timeout
@@ -190,16 +194,17 @@ class KiminaBackend:
         ids = [uuid.uuid4().hex for _ in codes]
         answered: dict[str, tuple[float, dict[str, Any]]] = {}
         pending = list(zip(ids, codes, strict=True))
-        busy_rounds = waits = 0
+        busy_rounds = waits = 0  # consecutive
         while pending:
-            body = request_body(self._endpoint, pending, timeout, fresh=fresh)
+            chunk, rest = pending[: self._capacity], pending[self._capacity :]
+            body = request_body(self._endpoint, chunk, timeout, fresh=fresh)
             started = time.monotonic()
-            async with self._admitted(len(pending)):
-                answer = await self._post(body, timeout, len(pending))
+            async with self._flying(len(chunk)):
+                answer = await self._post(body, timeout, len(chunk))
             elapsed = time.monotonic() - started
             if answer is None:  # our own wait ran out: the snippets were queued, not timed out by Lean
                 waits += 1
-                self._counters.client_wait_retries += len(pending)
+                self._counters.client_wait_retries += len(chunk)
                 if waits >= self._max_attempts:
                     raise LeanUnavailable(
                         f"Kimina server gave no answer within the read limit {waits} times; it runs fewer "
@@ -207,11 +212,13 @@ class KiminaBackend:
                         "serves other clients: lower that setting",
                         where=self._url,
                     )
+                self._overloaded("no answer within the read limit")
                 await self._sleep(self._backoff(waits - 1))
                 continue
-            found = results_by_id(self._endpoint, answer, [ident for ident, _ in pending])
-            busy = [(ident, code) for ident, code in pending if is_busy(found[ident])]
-            for ident, _ in pending:
+            waits = 0
+            found = results_by_id(self._endpoint, answer, [ident for ident, _ in chunk])
+            busy = [(ident, code) for ident, code in chunk if is_busy(found[ident])]
+            for ident, _ in chunk:
                 if not is_busy(found[ident]):
                     answered[ident] = (elapsed, found[ident])
                     self._counters.snippets += 1
@@ -224,14 +231,43 @@ class KiminaBackend:
                         "overloaded: lower lean.kimina_server_repls or add REPLs to the server",
                         where=self._url,
                     )
+                self._overloaded(f"{len(busy)} snippet(s) answered {BUSY_ERROR!r}")
                 delay = self._backoff(busy_rounds - 1)
                 log.info("Kimina server busy for %d snippet(s); retry in %.2f s", len(busy), delay)
                 await self._sleep(delay)
-            pending = busy
+            else:
+                busy_rounds = 0
+            pending = busy + rest
         return [answered[ident] for ident in ids]
 
-    def _admitted(self, count: int) -> _Slots:
-        return _Slots(self._slots, self._admission, min(count, self._lean.kimina_server_repls))
+    def _overloaded(self, sign: str) -> None:
+        """The server runs fewer snippets at once than we send: halve what we send from now on."""
+        if self._capacity > 1:
+            self._capacity = max(1, self._capacity // 2)
+            log.warning(
+                "Kimina server at %s is overloaded (%s): at most %d snippets in flight from now on "
+                "(lean.kimina_server_repls = %d)",
+                self._url,
+                sign,
+                self._capacity,
+                self._lean.kimina_server_repls,
+            )
+
+    @contextlib.asynccontextmanager
+    async def _flying(self, count: int) -> AsyncIterator[None]:
+        """Hold ``count`` in-flight places while a request is out (all at once, so no two requests are
+        half admitted); a request is always admitted when nothing else is in flight."""
+        async with self._flight:
+            await self._flight.wait_for(
+                lambda: self._in_flight == 0 or self._in_flight + count <= self._capacity
+            )
+            self._in_flight += count
+        try:
+            yield
+        finally:
+            async with self._flight:
+                self._in_flight -= count
+                self._flight.notify_all()
 
     async def _post(self, body: dict[str, Any], timeout: float, count: int) -> Any | None:
         """The decoded JSON answer, or ``None`` when the server did not answer within the read limit."""
@@ -281,34 +317,6 @@ class KiminaBackend:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._backoff_max_s, self._backoff_s * 2.0**attempt)
         return ceiling * self._rng.uniform(0.5, 1.0)
-
-
-class _Slots:
-    """``count`` slots of a semaphore, taken together under ``admission`` and given back together."""
-
-    def __init__(self, slots: asyncio.Semaphore, admission: asyncio.Lock, count: int) -> None:
-        self._slots = slots
-        self._admission = admission
-        self._count = count
-        self._held = 0
-
-    async def __aenter__(self) -> None:
-        async with self._admission:
-            try:
-                while self._held < self._count:
-                    await self._slots.acquire()
-                    self._held += 1
-            except BaseException:
-                self._release()
-                raise
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._release()
-
-    def _release(self) -> None:
-        for _ in range(self._held):
-            self._slots.release()
-        self._held = 0
 
 
 def _auth_headers(lean: LeanSettings) -> dict[str, str]:

@@ -281,8 +281,10 @@ async def test_a_wait_past_the_read_limit_is_retried_not_reported_as_a_timeout(
         expected_verdict(t.result) for t in kimina_transcripts if t.code in codes
     ]
     assert Verdict.timeout not in [r.verdict for r in results]
-    assert [r.fault.kind if r.fault else None for r in kimina_fake.requests] == ["slow", None]
+    # re-sent one at a time: a request past its read limit halves the snippets allowed in flight
+    assert [r.fault.kind if r.fault else None for r in kimina_fake.requests] == ["slow", None, None]
     assert kimina.stats.client_wait_retries == 2 and len(sleeps.delays) == 1
+    assert kimina.stats.capacity == 1
 
 
 async def test_a_server_that_never_answers_in_time_is_unavailable_not_a_timeout(
@@ -421,9 +423,11 @@ async def test_no_available_repls_is_retried_backpressure_never_a_verdict(
     await kimina.close()
     assert [r.verdict for r in results] == [expected_verdict(t.result) for t in chosen]
     assert Verdict.backend_error not in [r.verdict for r in results]
-    assert len(kimina_fake.requests) == 3 and len(sleeps.delays) == 2
+    # 3 refused, then (in flight halved to 1) the first refused again, then one at a time
+    assert [len(r.body["snippets"]) for r in kimina_fake.requests] == [3, 1, 1, 1, 1]
+    assert len(sleeps.delays) == 2
     assert 0.005 <= sleeps.delays[0] <= 0.01 and 0.01 <= sleeps.delays[1] <= 0.02  # jittered, growing
-    assert kimina.stats.busy_retries == 6 and kimina.stats.snippets == 3
+    assert kimina.stats.busy_retries == 4 and kimina.stats.snippets == 3 and kimina.stats.capacity == 1
 
 
 async def test_a_server_that_stays_full_is_unavailable_not_a_failed_candidate(
@@ -469,3 +473,16 @@ async def test_the_read_limit_covers_the_header_and_the_body_of_each_snippet() -
     await kimina.check_many(["theorem t : True := trivial"] * 5, timeout=3)
     await kimina.close()
     assert limits == [2 * 3 + 10.0] * 3  # batches of 2, 2 and 1: each snippet has its own REPL
+
+
+async def test_an_overstated_server_size_is_corrected_from_its_refusals() -> None:
+    """The setting says 8 REPLs, the server has 2 and refuses at once: the client halves what it sends until
+    nothing is refused, and every snippet still gets its verdict."""
+    codes = [f"theorem t{i} : {i} + 0 = {i} := by\n  sorry" for i in range(16)]
+    with KiminaFakeServer(repls=2, max_wait_s=0.0, snippet_latency_s=0.02) as fake:
+        kimina = backend(fake.url, kimina_batch_size=8, kimina_server_repls=8)
+        results = await kimina.check_many(codes, timeout=3)
+        await kimina.close()
+    assert [r.verdict for r in results] == [Verdict.sorry] * 16
+    assert kimina.stats.busy_retries > 0 and kimina.stats.capacity <= 2
+    assert kimina.stats.snippets == 16
