@@ -13,6 +13,7 @@ accepted only where every number type gives it the same truth, otherwise it is `
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -47,6 +48,7 @@ from prover.smt.core import (
     Var,
     conjoin,
 )
+from prover.smt.evaluate import Evaluator
 from prover.smt.syntax import SApp, SAscribe, SBin, SBinder, SChain, SName, SNum, SUn, Surface
 
 SORT_NAMES = {"ℕ": Sort.nat, "Nat": Sort.nat, "ℤ": Sort.int, "Int": Sort.int, "ℚ": Sort.rat, "Rat": Sort.rat}
@@ -104,6 +106,7 @@ DOT_FUNCTIONS = {
 }
 COMPLEX_TO_REAL = {"Complex.abs", "Complex.re", "Complex.im", "Complex.normSq"}
 MAX_COMPLEX_POWER = 8
+CLOSED_BUDGET_S = 0.2  # evaluating one closed relation whose number type the goal text hides
 RANGE_SETS = {"Finset.range", "Finset.Icc", "Finset.Ico", "Finset.Ioc", "Finset.Ioo"}
 INTERVAL_SETS = {
     "Set.Icc",
@@ -312,6 +315,10 @@ def tree_sort(items: list[Surface], scope: Scope) -> Sort:
     floor = max((Sort(int(op.split(":")[1])) for op in ops if op.startswith("cast:")), default=Sort.nat)
     if ops & {"-", "neg"} and floor == Sort.nat:
         raise OutsideFragment("goal text hides the number type of a subtraction")
+    if "%" in ops and not ops & {"/", "decimal"} and floor <= Sort.int:
+        # `%` exists on ℕ and ℤ only (no `Mod` on ℚ or ℝ); without subtraction every value is ≥ 0, where
+        # Nat.mod and Int.emod agree (Int.ofNat_emod)
+        return floor
     if ops & {"/", "%", "decimal"} and floor < Sort.rat:
         raise OutsideFragment("goal text hides the number type of a division")
     return floor
@@ -590,7 +597,13 @@ def _relation(op: str, left: Surface, right: Surface, scope: Scope) -> Formula:
     if op in ("∈", "∉"):
         membership = _membership(left, right, scope)
         return Not(membership) if op == "∉" else membership
-    sort = tree_sort([left, right], scope)
+    try:
+        sort = tree_sort([left, right], scope)
+    except OutsideFragment:
+        closed = _closed_relation(op, left, right, scope)
+        if closed is None:
+            raise
+        return closed
     if sort is Sort.complex:
         if op not in ("=", "≠"):
             raise OutsideFragment(f"relation {op!r} on ℂ")
@@ -605,6 +618,40 @@ def _relation(op: str, left: Surface, right: Surface, scope: Scope) -> Formula:
     if op not in CMP_OPS:
         raise OutsideFragment(f"relation {op!r}")
     return Cmp(CMP_OPS[op], lhs, rhs)
+
+
+def _closed_relation(op: str, left: Surface, right: Surface, scope: Scope) -> Formula | None:
+    """Goal text that hides the number type of a relation between numerals (``⊢ 5 - 7 = 0``): its truth
+    when every type that elaborates it (ℕ, ℤ, ℚ, ℝ) gives the same one, whichever Lean had."""
+    if not scope.goal_mode or _has_names(left) or _has_names(right) or op not in {*CMP_OPS, "∣"}:
+        return None
+    truths: set[bool | None] = set()
+    for sort in (Sort.nat, Sort.int, Sort.rat, Sort.real):
+        typed = Scope(scope.variables, scope.functions, False, scope.bound, scope.sets)
+        try:
+            formula = _relation(op, SAscribe(left, sort.lean), SAscribe(right, sort.lean), typed)
+        except OutsideFragment:
+            continue  # Lean cannot have used this type
+        truths.add(Evaluator({}, deadline=time.monotonic() + CLOSED_BUDGET_S).formula(formula))
+    if len(truths) != 1 or None in truths:
+        return None
+    return Const(truths.pop() is True)
+
+
+def _has_names(surface: Surface) -> bool:
+    match surface:
+        case SName():
+            return True
+        case SNum():
+            return False
+        case SApp(fn=fn, args=args):
+            return fn not in ("abs", "min", "max") or any(_has_names(a) for a in args)
+        case SBin(left=left, right=right):
+            return _has_names(left) or _has_names(right)
+        case SUn(op="-" | "⁻¹" | "!", arg=arg):
+            return _has_names(arg)
+        case _:
+            return True
 
 
 def _membership(element: Surface, collection: Surface, scope: Scope) -> Formula:
