@@ -155,9 +155,18 @@ def splice(text: str, declaration: Declaration, assembled: AssembledProof) -> st
 
 
 async def prove_text(
-    session: ProveSession, text: str, *, names: Sequence[str] = (), source: str = "<input>"
+    session: ProveSession,
+    text: str,
+    *,
+    names: Sequence[str] = (),
+    source: str = "<input>",
+    informal_proofs: Mapping[str, str] | None = None,
 ) -> FileReport:
-    """Prove the selected theorems of ``text``; returns the new text and one report (with trace) each."""
+    """Prove the selected theorems of ``text``; returns the new text and one report (with trace) each.
+
+    ``informal_proofs`` (theorem name → a dataset's informal proof) travel on the root goal, where
+    decomposition drafts from them instead of asking the reasoner (``decompose.use_dataset_informal_proof``).
+    """
     lean_file = parse_file(text)
     declarations = select_theorems(lean_file, names, source)
     settings = session.settings
@@ -177,7 +186,8 @@ async def prove_text(
     reports: list[TheoremReport] = []
     proved: list[tuple[Declaration, AssembledProof]] = []
     for declaration in declarations:
-        report, assembled = await _prove_one(session, services, strategies, lean_file, declaration)
+        informal = (informal_proofs or {}).get(declaration.name)
+        report, assembled = await _prove_one(session, services, strategies, lean_file, declaration, informal)
         reports.append(report)
         if assembled is not None:
             proved.append((declaration, assembled))
@@ -193,9 +203,10 @@ async def _prove_one(
     strategies: Sequence[Strategy],
     lean_file: LeanFile,
     declaration: Declaration,
+    informal_proof: str | None = None,
 ) -> tuple[TheoremReport, AssembledProof | None]:
     settings = session.settings
-    goal = goal_of(lean_file, declaration)
+    goal = goal_of(lean_file, declaration).model_copy(update={"informal_proof": informal_proof})
     started = time.perf_counter()
     session.on_event(SearchEvent(kind=EventKind.theorem_started, theorem=goal.name))
     budget = SearchBudget(Limits.from_settings(settings.search), name=f"theorem {goal.name}")

@@ -89,6 +89,7 @@ async def prove(
     settings: Settings,
     fake: FakeOpenAI,
     smt: SmtDecider | None = None,
+    informal: bool = False,
 ) -> FileReport:
     script.on_cmd(REJECT_ANY_PROOF, messages=[error("linarith failed to find a contradiction")])
     backend = ReplBackend(settings.lean, command=script.command(tmp_path))
@@ -101,7 +102,8 @@ async def prove(
         strategies=[SymbolicCascade(), Decompose()],
     )
     try:
-        return await prove_text(session, source_file(material), source="test.lean")
+        proofs = {NAME: material.informal_proof} if informal and material.informal_proof else None
+        return await prove_text(session, source_file(material), source="test.lean", informal_proofs=proofs)
     finally:
         await backend.close()
         await model.close()
@@ -340,3 +342,21 @@ async def test_a_budget_exhausted_mid_recursion_leaves_the_file_unchanged(
     trace = report.theorems[0].trace
     assert [n for n in trace.nodes if n.kind == "decomposition"]
     assert any("theorem mathd_algebra_176_h3 (" in prompt_text(r.body) for r in fake.requests)
+
+
+async def test_the_problems_informal_proof_replaces_the_draft_call(
+    tmp_path: Path, material: Material, fake: FakeOpenAI
+) -> None:
+    assert material.informal_proof
+    fake.script(ROOT_SKETCH_PROMPT, [answer(material.goal.statement, material.sketch)])
+    script = Script()
+    accept_root_sketch(script, material)
+    accept_root_assembly(script)
+    for lemma in ("mathd_algebra_176_h1", "mathd_algebra_176_h2", "mathd_algebra_176_h3"):
+        closes_by_cascade(script, lemma)
+    report = await prove(tmp_path, script, material, settings_for(tmp_path), fake, informal=True)
+    assert report.theorems[0].result.status is ProofStatus.proved, report.theorems[0].result.reason
+    prompts = [prompt_text(r.body) for r in fake.requests]
+    assert len(prompts) == 1  # no draft call: only the sketch
+    assert material.informal_proof.strip() in prompts[0]
+    assert "draft: the problem's informal proof" in notes(report)
