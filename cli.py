@@ -314,7 +314,14 @@ def index_build(
     ] = None,
 ) -> None:
     """Build the premise index (BM25, and dense embeddings) once; a later build with the same corpus and
-    model reuses it."""
+    model reuses it.
+
+    Examples:
+
+      prover index build
+      prover index build --corpus premises.jsonl.gz --no-dense
+      prover index build --dense
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from retrieval.dump import dump_premises
@@ -829,6 +836,11 @@ def eval_command(
 
     Resumable (--resume), local or on Ray (--ray). With --proofs, certify published proofs instead.
     Exit 0 when the run finished, 2 on bad input, 3 when Lean, an endpoint, Ray or the dataset is missing.
+
+    Examples:
+
+      prover eval minif2f --split test --limit 20 --out runs/first
+      prover eval minif2f --out runs/first --resume
     """
     from rich.live import Live
 
@@ -938,7 +950,13 @@ def report(
     ] = None,
 ) -> None:
     """Write summary.json, report.md and pass_rate.png of RUN (at any time, also mid-run); with a second
-    run, compare them problem by problem. Exit 0, 2 when a directory is not a run."""
+    run, compare them problem by problem. Exit 0, 2 when a directory is not a run.
+
+    Examples:
+
+      prover report runs/first
+      prover report runs/first runs/second
+    """
     from prover.eval.report import compare
     from prover.eval.report_files import write_audit, write_report
     from prover.eval.views import comparison_table, summary_table
@@ -975,7 +993,12 @@ app.add_typer(data_app, name="data")
 
 @data_app.command("list")
 def data_list(ctx: typer.Context) -> None:
-    """Every dataset and variant: rows, schema, and where its file is (local copy, cache, or to download)."""
+    """Every dataset and variant: rows, schema, and where its file is (local copy, cache, or to download).
+
+    Examples:
+
+      prover data list
+    """
     from rich.table import Table
 
     from prover.data.registry import cached_path, load_registry
@@ -1005,7 +1028,12 @@ def data_list(ctx: typer.Context) -> None:
 def data_show(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="DATASET or DATASET.VARIANT.")]
 ) -> None:
-    """One dataset: its source, checksum, license, Lean version, file, and its splits and categories."""
+    """One dataset: its source, checksum, license, Lean version, file, and its splits and categories.
+
+    Examples:
+
+      prover data show minif2f
+    """
     from collections import Counter
 
     from prover.data.problems import load_problems
@@ -1053,7 +1081,13 @@ def vscode_init(
     directory: Annotated[Path, typer.Argument(help="The Lean project (default: here).")] = Path("."),
 ) -> None:
     """Add the prover tasks (prove file, prove theorem at cursor, check, audit) to DIR/.vscode/tasks.json,
-    merged with the tasks already there (never overwritten; the old file is kept as tasks.json.bak)."""
+    merged with the tasks already there (never overwritten; the old file is kept as tasks.json.bak).
+
+    Examples:
+
+      prover vscode init
+      prover vscode init ../my-lean-project
+    """
     from prover.vscode.tasks import init_tasks
 
     try:

@@ -21,6 +21,7 @@ def pass_rate_png(summary: Summary, path: Path) -> Path:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError as error:
         raise DependencyError("matplotlib is not installed: pip install 'prover[report]'") from error
 
@@ -38,6 +39,8 @@ def pass_rate_png(summary: Summary, path: Path) -> Path:
         axis.set_ylim(0, 100)
         axis.set_xlim(left=0)
         axis.grid(True, alpha=0.3)
+        if axis is calls_axis:
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.axhline(100.0 * summary.overall.rate, color="#888888", linestyle="--", linewidth=1)
     figure.suptitle(
         f"{summary.dataset}: {summary.overall.proved}/{summary.overall.total} proved "

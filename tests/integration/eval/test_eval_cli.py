@@ -137,3 +137,20 @@ def test_bad_inputs_exit_2(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
         result = run_prover(tmp_path, *args)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.startswith("error:") and "Traceback" not in result.stderr
+
+
+def test_published_proofs_are_certified_statically_and_data_commands(
+    tmp_path: Path, datasets_dir: Path
+) -> None:
+    proofs = datasets_dir / "minif2f-proofs" / "kimina_prover_minif2f_test.jsonl"
+    result = run_prover(tmp_path, "eval", "minif2f", "--proofs", str(proofs))
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert "static checks only: Lean checked nothing" in last and "rejected" in last
+    assert "native_decide" in result.stdout and "amc12a_2020_p4" in result.stdout
+
+    listed = run_prover(tmp_path, "data", "list")
+    assert listed.returncode == 0 and "minif2f.goedel_v2_test" in listed.stdout
+    shown = run_prover(tmp_path, "data", "show", "minif2f")
+    assert shown.returncode == 0 and "splits: valid: 244, test: 244" in shown.stdout
+    assert run_prover(tmp_path, "data", "show", "minif2f.nope").returncode == 2
