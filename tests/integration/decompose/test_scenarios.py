@@ -360,3 +360,18 @@ async def test_the_problems_informal_proof_replaces_the_draft_call(
     assert len(prompts) == 1  # no draft call: only the sketch
     assert material.informal_proof.strip() in prompts[0]
     assert "draft: the problem's informal proof" in notes(report)
+
+
+async def test_a_hole_that_restates_the_goal_is_no_progress(
+    tmp_path: Path, material: Material, fake: FakeOpenAI
+) -> None:
+    restating = "by\n  have h : (x + 1) ^ 2 * x = x ^ 3 + 2 * x ^ 2 + x := by sorry\n  exact h"
+    fake.script(ROOT_SKETCH_PROMPT, [answer(material.goal.statement, restating)])
+    script = Script()
+    script.on_sketch(
+        r"(?s)^theorem mathd_algebra_176 \(.*have h :", ["x : ℝ\n⊢ (x + 1) ^ 2 * x = x ^ 3 + 2 * x ^ 2 + x"]
+    )
+    report = await prove(tmp_path, script, material, settings_for(tmp_path, refinements=0), fake)
+    assert report.theorems[0].result.status is ProofStatus.not_proved
+    assert any("restates the goal or an ancestor" in n for n in notes(report))
+    assert not [n for n in report.theorems[0].trace.nodes if n.kind == "decomposition"]
