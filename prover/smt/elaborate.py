@@ -245,10 +245,24 @@ def infer(surface: Surface, scope: Scope) -> Sort | None:
             raise OutsideFragment(f"not a number expression: {_show(surface)}")
 
 
+EQUIV_FIELDS = {".1": "", ".toFun": "", ".2": ".symm", ".invFun": ".symm", ".symm": ".symm"}
+
+
+def equiv_call(fn: str, args: tuple[Surface, ...], scope: Scope) -> tuple[str, tuple[Surface, ...]]:
+    """``σ.1 x`` / ``σ.toFun x`` is ``σ x``, and ``σ.2 x`` / ``σ.invFun x`` / ``σ.symm x`` is ``σ.symm x``
+    (Equiv.toFun_as_coe, Equiv.invFun_as_coe) for an equivalence ``σ`` of the statement."""
+    if fn in EQUIV_FIELDS and len(args) > 1 and isinstance(args[0], SName):
+        target = args[0].name + EQUIV_FIELDS[fn]
+        if args[0].name in scope.functions and f"{args[0].name}.symm" in scope.functions:
+            return target, args[1:]
+    return fn, args
+
+
 def _infer_app(fn: str, args: tuple[Surface, ...], scope: Scope) -> Sort | None:
+    fn, args = equiv_call(fn, args, scope)
     if fn in scope.functions:
         return scope.functions[fn].sort
-    if fn in REAL_OPAQUE or fn == "Real.sqrt" or fn in COMPLEX_TO_REAL:
+    if fn in REAL_OPAQUE or fn in ("Real.sqrt", "NNReal.sqrt") or fn in COMPLEX_TO_REAL:
         return Sort.real
     if fn in ("abs", "min", "max"):
         result: Sort | None = None
@@ -410,6 +424,7 @@ def _arity(fn: str, args: tuple[Surface, ...], count: int) -> None:
 
 
 def _elab_app(fn: str, args: tuple[Surface, ...], sort: Sort, scope: Scope) -> Term:
+    fn, args = equiv_call(fn, args, scope)
     if fn in scope.functions:
         decl = scope.functions[fn]
         _arity(fn, args, len(decl.arg_sorts))
@@ -417,6 +432,12 @@ def _elab_app(fn: str, args: tuple[Surface, ...], sort: Sort, scope: Scope) -> T
         return Opaque(fn, elaborated, decl.arg_sorts, decl.sort)
     if fn == "Real.sqrt":
         _arity(fn, args, 1)
+        return Call(Fn.sqrt, (elab_term(args[0], Sort.real, scope),), Sort.real)
+    if fn == "NNReal.sqrt":
+        _arity(fn, args, 1)
+        if "-" in _tree_ops(args[0], scope) or "neg" in _tree_ops(args[0], scope):
+            raise OutsideFragment("NNReal.sqrt of a subtraction (truncated in NNReal)")
+        # NNReal.coe_sqrt: ↑(NNReal.sqrt x) = Real.sqrt ↑x; without subtraction the argument's value is the same
         return Call(Fn.sqrt, (elab_term(args[0], Sort.real, scope),), Sort.real)
     if fn in COMPLEX_TO_REAL:
         _arity(fn, args, 1)

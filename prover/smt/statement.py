@@ -195,6 +195,12 @@ def split_goal(goal_text: str) -> tuple[list[tuple[tuple[str, ...], str]], str]:
 
 
 AUTO_BOUND = re.compile(r"[A-Za-z][0-9₀-₉']*")  # what Lean binds automatically (relaxedAutoImplicit off)
+# Subtypes modeled by their carrier plus a bound hypothesis: NNReal is ℝ with x ≥ 0 (NNReal.coe_nonneg; +, *, /,
+# ⁻¹, ^, √, order agree: NNReal.coe_add, coe_mul, coe_div, coe_inv, coe_pow, coe_sqrt, coe_le_coe), ℕ+ is ℕ with
+# n ≥ 1 (PNat.pos; PNat.add_coe, mul_coe, pow_coe). Their subtraction differs (truncated at 0, resp. 1): a
+# statement that subtracts (or divides, on ℕ+) near such a variable is left unsupported.
+SUBTYPES = {"NNReal": (Sort.real, 0, {"-"}), "ℝ≥0": (Sort.real, 0, {"-"}), "ℕ+": (Sort.nat, 1, {"-", "/", "%"}),
+            "PNat": (Sort.nat, 1, {"-", "/", "%"})}  # fmt: skip
 FINSET_SORTS = {"Finset ℕ": Sort.nat, "Finset Nat": Sort.nat, "Finset ℤ": Sort.int, "Finset Int": Sort.int}
 
 
@@ -285,6 +291,9 @@ class _Builder:
     definitions: list[Definition] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     pinned: list[tuple[str, str]] = field(default_factory=list)  # (set, hypothesis)
+    subtypes: dict[str, set[str]] = field(
+        default_factory=dict
+    )  # NNReal / ℕ+ variable -> operators it forbids
 
     def scope(self) -> Scope:
         return Scope(dict(self.variables), dict(self.functions), self.goal_mode, sets=dict(self.sets))
@@ -307,6 +316,7 @@ class _Builder:
     def shadow(self, name: str) -> None:
         """A new binder ``name``: the one it hides keeps its meaning under an inaccessible name."""
         self.pending_sets.pop(name, None)
+        self.subtypes.pop(name, None)
         self.sets.pop(name, None)
         old_names = {h.name for h in self.hypotheses} | set(self.dropped)
         if name in old_names:
@@ -354,6 +364,22 @@ class _Builder:
                 elif signature is not None:
                     self.functions[name] = FunctionDecl(name, signature[0], signature[1])
             return
+        subtype = SUBTYPES.get("".join(type_text.split()))
+        if subtype is not None:
+            carrier, low, forbidden = subtype
+            for name in names:
+                self.shadow(name)
+                self.variables[name] = carrier
+                self.subtypes[name] = forbidden
+                bound = Cmp(CmpOp.ge, Var(name, carrier), Num(Fraction(low), carrier))
+                self.hypotheses.append(Hypothesis(f"{name} ≥ {low}", bound))
+            return
+        equiv = _equiv_sorts(type_text)
+        if equiv is not None:
+            for name in names:
+                self.shadow(name)
+                self.equiv(name, *equiv)
+            return
         head = type_text.split()[0] if type_text.split() else ""
         if head in OPAQUE_TYPE_HEADS:
             for name in names:
@@ -366,9 +392,32 @@ class _Builder:
             self.shadow(name)
             self.hypothesis(name, type_text)
 
+    def equiv(self, name: str, source: Sort, target: Sort) -> None:
+        """``σ : α ≃ β``: functions ``σ`` (toFun) and ``σ.symm`` (invFun), inverse to each other."""
+        forward, backward = f"{name}", f"{name}.symm"
+        self.functions[forward] = FunctionDecl(forward, (source,), target)
+        self.functions[backward] = FunctionDecl(backward, (target,), source)
+        for fn, inverse, sort, other in (
+            (forward, backward, source, target),
+            (backward, forward, target, source),
+        ):
+            x = Var("x✝", sort)
+            inner = Opaque(fn, (x,), (sort,), other)
+            law = Quant(True, x.name, sort, Cmp(CmpOp.eq, Opaque(inverse, (inner,), (other,), sort), x))
+            # Equiv.left_inv / Equiv.right_inv: σ.symm (σ x) = x, σ (σ.symm y) = y
+            self.hypotheses.append(Hypothesis(f"{name}.{'left' if fn == forward else 'right'}_inv", law))
+
+    def check_subtypes(self, surface: Surface) -> None:
+        """Refuse a formula that subtracts (divides, on ℕ+) where an NNReal or ℕ+ variable occurs."""
+        mentioned = _free_surface_names(surface) & set(self.subtypes)
+        forbidden = set().union(*(self.subtypes[name] for name in mentioned)) if mentioned else set()
+        if forbidden & _operators(surface):
+            raise OutsideFragment("arithmetic whose NNReal / ℕ+ semantics (truncation) we do not model")
+
     def hypothesis(self, name: str, type_text: str) -> None:
         try:
             surface = parse_expression(type_text)
+            self.check_subtypes(surface)
             pinned = _pinned_set(surface, self.pending_sets, self.scope())
             if pinned is not None:
                 set_name, domain = pinned
@@ -384,6 +433,42 @@ class _Builder:
         definition = _definition(name, formula, self.functions, self.definitions)
         if definition is not None:
             self.definitions.append(definition)
+
+
+def _equiv_sorts(type_text: str) -> tuple[Sort, Sort] | None:
+    """``Equiv A B`` / ``A ≃ B`` between number types."""
+    words = type_text.split()
+    pair = (
+        words[1:]
+        if len(words) == 3 and words[0] == "Equiv"
+        else words[::2]
+        if len(words) == 3 and words[1] == "≃"
+        else []
+    )
+    sorts = [parse_sort(word) for word in pair]
+    if len(sorts) != 2 or any(sort is None or sort is Sort.complex for sort in sorts):
+        return None
+    source, target = sorts
+    assert source is not None and target is not None
+    return source, target
+
+
+def _operators(surface: Surface) -> set[str]:
+    match surface:
+        case SBin(op=op, left=left, right=right):
+            return {op} | _operators(left) | _operators(right)
+        case SUn(op=op, arg=arg):
+            return {op} | _operators(arg)
+        case SApp(args=args):
+            return set().union(*(_operators(arg) for arg in args))
+        case SChain(items=items):
+            return set().union(*(_operators(item) for item in items))
+        case SAscribe(expr=expr):
+            return _operators(expr)
+        case SBinder(bound=bound, body=body):
+            return _operators(body) | (set() if bound is None else _operators(bound[1]))
+        case _:
+            return set()
 
 
 def _rename_definition(definition: Definition, old: str, new: str) -> Definition:
@@ -552,7 +637,9 @@ def build_query(
     for index, (names, type_text) in enumerate(entries):
         builder.add(names, type_text, surfaces[index + 1 :] if type_text is None else [])
     try:
-        goal = elab_prop(parse_expression(target), builder.scope())
+        target_surface = parse_expression(target)
+        builder.check_subtypes(target_surface)
+        goal = elab_prop(target_surface, builder.scope())
         problem = ""
     except OutsideFragment as error:
         goal, problem = None, str(error)
