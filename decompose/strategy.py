@@ -51,6 +51,7 @@ from decompose.subgoals import (
     split_holes,
     statement_problems,
 )
+from prover.errors import SmtError
 from prover.lean.failure_kinds import primary_kind
 from prover.lean.masking import MaskResult, mask_step
 from prover.llm.base import LLMRequest, Role
@@ -430,7 +431,8 @@ class _Run:
         for subgoal, use in ((s, next(u for u in split.holes if u.lemma == s.name)) for s in split.subgoals):
             try:
                 decided = await smt.decide_statement(subgoal.statement)
-            except TimeoutError:
+            except (TimeoutError, SmtError) as error:  # Z3 is a filter: without it, Lean still decides
+                log.info("%s: Z3 gave no answer on %s: %s", self.goal.name, subgoal.name, error)
                 continue
             if decided.status is SmtStatus.refuted and decided.model:
                 values = ", ".join(f"{name} = {value}" for name, value in sorted(decided.model.items()))

@@ -375,3 +375,24 @@ async def test_a_hole_that_restates_the_goal_is_no_progress(
     assert report.theorems[0].result.status is ProofStatus.not_proved
     assert any("restates the goal or an ancestor" in n for n in notes(report))
     assert not [n for n in report.theorems[0].trace.nodes if n.kind == "decomposition"]
+
+
+async def test_a_subgoal_the_reasoner_judges_false_is_not_decomposed_and_never_counts_as_proved(
+    tmp_path: Path, material: Material, fake: FakeOpenAI
+) -> None:
+    fake.script(ROOT_SKETCH_PROMPT, [answer(material.goal.statement, material.sketch)])
+    fake.script(r"(?s)theorem mathd_algebra_176_h3 \(.*exactly `YES` or `NO`", ["NO\nThe step is misstated."])
+    script = Script()
+    accept_root_sketch(script, material)
+    accept_root_assembly(script)
+    for lemma in ("mathd_algebra_176_h1", "mathd_algebra_176_h2"):
+        closes_by_cascade(script, lemma)
+    report = await prove(tmp_path, script, material, settings_for(tmp_path, judge=True), fake)
+    assert report.theorems[0].result.status is ProofStatus.not_proved
+    assert not report.changed
+    prompts = [prompt_text(r.body) for r in fake.requests]
+    assert any("exactly `YES` or `NO`" in p and "mathd_algebra_176_h3 (" in p for p in prompts)
+    assert not any(re.search(H3_SKETCH_PROMPT, p) for p in prompts)  # the NO stopped its decomposition
+    trace = report.theorems[0].trace
+    h3 = next(n for n in trace.nodes if n.name == "mathd_algebra_176_h3")
+    assert h3.status == "failed" and "judged this subgoal false: The step is misstated." in h3.reason
