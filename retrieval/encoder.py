@@ -78,7 +78,9 @@ class QueryEncoder(Protocol):
 class SentenceTransformerEncoder:
     """sentence-transformers behind the ``QueryEncoder`` shape; also embeds documents in batches."""
 
-    def __init__(self, model: ModelRef, device: str | None = None) -> None:
+    def __init__(
+        self, model: ModelRef, device: str | None = None, *, max_seq_length: int | None = None
+    ) -> None:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
@@ -92,6 +94,11 @@ class SentenceTransformerEncoder:
                 f"cannot load dense model {model.spec!r} from {model.source}: {exc}"
                 " (set HF_HUB_OFFLINE=1 only once the model is cached, or pass a local directory)"
             ) from exc
+        if max_seq_length is not None:
+            # Longer inputs are truncated; documents rarely need the model's full 256 or 512 tokens.
+            self._model.max_seq_length = min(
+                int(self._model.max_seq_length or max_seq_length), max_seq_length
+            )
 
     @property
     def dimension(self) -> int:
@@ -99,19 +106,30 @@ class SentenceTransformerEncoder:
 
     def encode(self, texts: list[str]) -> FloatArray:
         vectors = self._model.encode(
-            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            texts, batch_size=128, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_documents(
-        self, texts: list[str], on_batch: Callable[[int], None], chunk: int = 1024
+        self, texts: list[str], on_batch: Callable[[int], None], chunk: int = 2048
     ) -> FloatArray:
-        """Unit vectors of every text, reporting progress after each chunk of ``chunk`` texts."""
-        parts: list[FloatArray] = []
-        for start in range(0, len(texts), chunk):
-            parts.append(self.encode(texts[start : start + chunk]))
-            on_batch(min(start + chunk, len(texts)))
-        return np.concatenate(parts) if parts else np.zeros((0, self.dimension), np.float32)
+        """Unit vectors of every text, reporting progress (texts done) after each chunk.
+
+        Equal texts are embedded once, and texts go through the model longest first, so each batch pads to
+        a length close to its own texts' (sentence-transformers sorts only within one call).
+        """
+        positions: dict[str, int] = {}
+        inverse = np.fromiter(
+            (positions.setdefault(text, len(positions)) for text in texts), dtype=np.int64, count=len(texts)
+        )
+        distinct = list(positions)
+        order = sorted(range(len(distinct)), key=lambda i: -len(distinct[i]))
+        vectors = np.zeros((len(distinct), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), chunk):
+            rows = order[start : start + chunk]
+            vectors[rows] = self.encode([distinct[i] for i in rows])
+            on_batch(round(min(start + chunk, len(order)) * len(texts) / max(len(order), 1)))
+        return vectors[inverse]
 
 
 def load_query_encoder(model: ModelRef) -> QueryEncoder:

@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 from prover.types import PremiseHit
 from retrieval.base import Retriever
-from retrieval.fusion import RRF_K
 from retrieval.names import names_in_error
 
 _DECL_HEAD = re.compile(r"^\s*(?:theorem|lemma|example)\s+(?:[^\s(\[{:]+)?", re.MULTILINE)
 _PROOF_START = re.compile(r":=\s*(?:by\b.*)?$", re.DOTALL)
 _COMMENT = re.compile(r"/-.*?-/|--[^\n]*", re.DOTALL)
 _HYPOTHESIS = re.compile(r"^\s*(?P<names>[^:⊢]+?)\s*:\s*(?P<type>.+)$")
+_MERGE_RRF_K = 60
+_PLAIN_WORD = re.compile(r"^[A-Za-z][a-z]+(?:'s)?[,.;:?!]?$")
+_FORMAL_MARK = re.compile(r"[≤≥<>=≠∣∑∏√→↔∀∃⊢ℝℕℤℚℂ^*/+:()\[\]{}|%∈∉⊆∩∪¬∧∨⁻¹•∘‖⌊⌈]|_|\w\.\w|:=")
+_LEAN_HEAD = re.compile(r"^\s*(?:theorem|lemma|example)\b|⊢|:=")
+
+
+class QueryKind(StrEnum):
+    """What a query is; the hybrid retriever weights its rankings by it (``retrieval.fusion``)."""
+
+    formal = "formal"  # a Lean statement, goal or expression (or a bare declaration name)
+    error = "error"  # a Lean error naming an unknown identifier or constant
+    informal = "informal"  # English (or mostly English) text
+
+
+def classify_query(text: str) -> QueryKind:
+    """``error`` when Lean says a name is unknown; ``informal`` when plain words outnumber Lean tokens."""
+    if names_in_error(text):
+        return QueryKind.error
+    if _LEAN_HEAD.search(text):
+        return QueryKind.formal
+    tokens = text.split()
+    plain = sum(1 for token in tokens if _PLAIN_WORD.match(token))
+    formal = sum(1 for token in tokens if _FORMAL_MARK.search(token))
+    return QueryKind.informal if plain >= 2 and plain >= formal else QueryKind.formal
 
 
 def query_from_statement(statement: str) -> str:
@@ -103,7 +127,7 @@ def merge_hits(runs: list[list[PremiseHit]], k: int) -> list[PremiseHit]:
             if name in seen_here:
                 continue
             seen_here.add(name)
-            fused[name] = fused.get(name, 0.0) + 1.0 / (RRF_K + rank)
+            fused[name] = fused.get(name, 0.0) + 1.0 / (_MERGE_RRF_K + rank)
             position = (rank, query_index)
             if name not in best or position < best[name]:
                 best[name] = position

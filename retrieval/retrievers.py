@@ -1,4 +1,4 @@
-"""The ``Retriever`` implementations over a built index: BM25, dense, and their reciprocal-rank fusion.
+"""The ``Retriever`` implementations over a built index: BM25, dense, and their weighted rank fusion.
 
 All three share the index's fuzzy name lookup (``lookup_name``), which error-triggered queries use.
 """
@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from prover.errors import ConfigError
+from prover.errors import ConfigError, DependencyError, RetrievalError
 from prover.settings import Settings
-from prover.types import PremiseHit
+from prover.types import Frozen, PremiseHit
 from retrieval.base import Retriever
 from retrieval.bm25 import Bm25Searcher
 from retrieval.dense import DenseSearcher
 from retrieval.encoder import load_query_encoder, resolve_model
-from retrieval.fusion import reciprocal_rank_fusion
-from retrieval.names import NameMatcher
+from retrieval.fusion import FUSION_WEIGHTS, weighted_rank_fusion
+from retrieval.names import NameMatcher, names_in_error
+from retrieval.query import QueryKind, classify_query
 from retrieval.store import PremiseIndex, current_index_dir
 
 FUSION_DEPTH = 100  # how deep each ranking goes into the fusion, at least; deeper than any k shown
+NAME_DEPTH = 10  # nearest real names per unknown name of an error
 
 
 class _IndexRetriever:
@@ -74,8 +76,18 @@ class HybridRetriever(_IndexRetriever):
         self.dense = dense
 
     def ranked(self, query: str, k: int) -> list[tuple[int, float]]:
+        """BM25 and dense rankings (and, for an error, the nearest real names) fused with the weights of
+        the query's kind (``retrieval.fusion.FUSION_WEIGHTS``)."""
         depth = max(k, FUSION_DEPTH)
-        return reciprocal_rank_fusion([self.bm25.ranked(query, depth), self.dense.ranked(query, depth)], k)
+        kind = classify_query(query)
+        names: list[tuple[int, float]] = []
+        if kind is QueryKind.error:
+            wanted = names_in_error(query)
+            for name in wanted:
+                names += self._matcher.lookup(name, NAME_DEPTH)
+            query = " ".join(wanted)  # the error's prose says nothing about the lemma
+        rankings = [names, self.bm25.ranked(query, depth), self.dense.ranked(query, depth)]
+        return weighted_rank_fusion(rankings, FUSION_WEIGHTS[kind], k)
 
     def search(self, query: str, k: int = 10) -> list[PremiseHit]:
         return self._hits(self.ranked(query, k))
@@ -99,3 +111,31 @@ def open_retriever(settings: Settings, mode: str | None = None) -> Retriever:
     """The retriever of the current index, in ``mode`` (default ``settings.retrieval.mode``)."""
     index = PremiseIndex(current_index_dir(settings))
     return make_retriever(index, mode or settings.retrieval.mode, settings.retrieval.dense_model)
+
+
+class MissingDense(Frozen):
+    """What an index lacks for the asked mode, and the command that builds it."""
+
+    problem: str
+    command: str
+
+    def __str__(self) -> str:
+        return f"{self.problem}; using BM25 alone (build the dense part with `{self.command}`)"
+
+
+def open_retriever_or_bm25(
+    settings: Settings, mode: str | None = None
+) -> tuple[Retriever, MissingDense | None]:
+    """``open_retriever``, but BM25 alone when ``mode`` needs dense embeddings this index lacks (a build
+    without ``--dense``, interrupted, or still running); then also what is missing. ``RetrievalError``
+    when no index was built at all."""
+    index = PremiseIndex(current_index_dir(settings))
+    wanted = mode or settings.retrieval.mode
+    if wanted != "bm25":
+        try:
+            index.dense_dir(resolve_model(settings.retrieval.dense_model).key)
+        except (RetrievalError, DependencyError) as error:
+            corpus = index.manifest.get("corpus_path")
+            command = "prover index build --dense" + (f" --corpus {corpus}" if corpus else "")
+            return Bm25Retriever(index), MissingDense(problem=error.message, command=command)
+    return make_retriever(index, wanted, settings.retrieval.dense_model), None

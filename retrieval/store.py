@@ -8,7 +8,7 @@ Layout under ``settings.index_dir()``::
         premises.jsonl, offsets.npy the premises, readable one at a time by byte offset
         names.txt                   every name, for fuzzy lookups
         bm25/                       bm25s index
-        dense/<model_key>/          embeddings.f16.npy + meta.json, one folder per dense model
+        dense/<model_key>/          embeddings.f32.npy (+ hnsw.usearch) + meta.json, one folder per model
 
 The manifest keys an index by the corpus file's SHA-256, so a changed corpus gets a new folder and an
 unchanged one is reused as is; dense embeddings are keyed by model in the same way.
@@ -35,7 +35,11 @@ from retrieval.corpus import file_sha256, load_corpus
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: indexed text is glossed and stripped (retrieval.text)
+# Documents are embedded with at most this many tokens: the longest 1-2 % of indexed texts lose their tail
+# (mostly docstring), and every batch pads to at most this length. Part of the index format (a change of it
+# bumps FORMAT_VERSION, so embeddings are never reused across it).
+DENSE_MAX_TOKENS = 128
 CURRENT_FILE = "current.json"
 MANIFEST_FILE = "manifest.json"
 
@@ -127,6 +131,7 @@ def build_index(
     """
     from retrieval.bm25 import build_bm25
     from retrieval.encoder import resolve_model
+    from retrieval.text import indexed_body
     from retrieval.tokenize import premise_document
 
     report = progress or _no_progress
@@ -156,7 +161,7 @@ def build_index(
             _write_premise_table(premises, staging)
             documents: list[list[str]] = []
             for i, premise in enumerate(premises):
-                documents.append(premise_document(premise.name, premise.signature, premise.doc))
+                documents.append(premise_document(premise.name, indexed_body(premise), premise.doc))
                 if i % 4096 == 0:
                     report("tokenizing", i, len(premises))
             report("tokenizing", len(premises), len(premises))
@@ -188,7 +193,7 @@ def build_index(
             if _read_json(dense_dir / "meta.json") is None:
                 if premises is None:
                     premises = PremiseIndex(target).all_premises()
-                _build_dense(premises, model.spec, dense_dir, report)
+                _build_dense(premises, model.spec, dense_dir, report, DENSE_MAX_TOKENS)
                 built.append(f"dense:{model.key}")
             else:
                 reused.append(f"dense:{model.key}")
@@ -206,27 +211,39 @@ def build_index(
     )
 
 
-def _build_dense(premises: list[Premise], model_spec: str, dense_dir: Path, report: ProgressCallback) -> None:
+def _build_dense(
+    premises: list[Premise], model_spec: str, dense_dir: Path, report: ProgressCallback, max_tokens: int
+) -> None:
     from retrieval.dense import premise_text, save_embeddings
     from retrieval.encoder import SentenceTransformerEncoder, resolve_model
 
     model = resolve_model(model_spec)
     started = time.perf_counter()
-    encoder = SentenceTransformerEncoder(model)
+    encoder = SentenceTransformerEncoder(model, max_seq_length=max_tokens)
+    loaded = time.perf_counter()
     texts = [premise_text(p) for p in premises]
     stage = f"dense embeddings ({model.spec})"
     report(stage, 0, len(texts))
     vectors = encoder.encode_documents(texts, lambda done: report(stage, done, len(texts)))
+    encoded = time.perf_counter()
     staging = dense_dir.with_name(dense_dir.name + ".tmp")
     if staging.exists():
         shutil.rmtree(staging)
-    save_embeddings(vectors, staging)
+    report("dense search graph", 0, 1)
+    graph = save_embeddings(vectors, staging)
+    report("dense search graph", 1, 1)
     meta = {
         "model": model.spec,
         "source": model.source,
         "key": model.key,
         "dimension": int(vectors.shape[1]),
         "premises": len(texts),
+        "distinct_texts": len(set(texts)),
+        "max_tokens": max_tokens,
+        "graph": graph,
+        "load_s": round(loaded - started, 3),
+        "encode_s": round(encoded - loaded, 3),
+        "save_s": round(time.perf_counter() - encoded, 3),
         "build_s": round(time.perf_counter() - started, 3),
     }
     _write_json_atomic(staging / "meta.json", meta)

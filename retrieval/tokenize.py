@@ -104,6 +104,9 @@ def lean_tokens(text: str) -> list[str]:
 
 
 def premise_document(name: str, signature: str, doc: str) -> list[str]:
-    """BM25 tokens of a premise: its name twice (names carry the most signal), signature, docstring."""
+    """BM25 tokens of a premise: its name twice (names carry the most signal), signature, docstring.
+
+    ``signature`` is the indexed form (``retrieval.text``): the gloss of the name and the stripped binders.
+    """
     name_tokens = lean_tokens(name)
     return name_tokens + name_tokens + lean_tokens(signature) + lean_tokens(doc)

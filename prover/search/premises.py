@@ -9,6 +9,7 @@ reasoner, or when its answer holds no usable query, the goal's own text is the o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from prover.llm.base import Role
@@ -60,11 +61,14 @@ async def premises_for(goal: Goal, ctx: StrategyContext, *, k: int) -> list[Prem
         return []
     own = goal_query(goal)
     queries = await reasoner_queries(goal, ctx)
-    if not queries:
-        return retriever.search(own, k=k)
     per_query = ctx.settings.retrieval.per_query_k
-    runs = [retriever.search(query, k=per_query) for query in queries]
     # The goal's own text runs last and deepest: it fills the list when the queries find little.
-    runs.append(retriever.search(own, k=max(k, per_query)))
-    log.debug("premises for %s: %d queries", goal.name, len(queries))
-    return merge_hits(runs, k)
+    plan = [(query, per_query) for query in queries] + [(own, max(k, per_query))]
+    log.debug("premises for %s: %d reasoner queries", goal.name, len(queries))
+
+    def run_all() -> list[list[PremiseHit]]:
+        return [retriever.search(query, k=depth) for query, depth in plan]
+
+    # Searches are CPU work (milliseconds each): off the event loop, so Lean checks keep flowing meanwhile.
+    runs = await asyncio.to_thread(run_all)
+    return runs[0][:k] if len(runs) == 1 else merge_hits(runs, k)

