@@ -207,9 +207,20 @@ def config_show(
     table.add_column("value", overflow="fold")
     table.add_column("source", overflow="fold")
     for key, value, source in effective_rows(loaded):
+        source = _relative(source)
         shown = escape(source) if source == "default" else f"[bold]{escape(source)}[/]"
         table.add_row(key, escape(value), shown)
     _console().print(table, soft_wrap=False)
+
+
+def _relative(source: str) -> str:
+    """A settings file's path relative to the working directory when it is below it (shorter to read)."""
+    if source in ("default", "env", "cli"):
+        return source
+    try:
+        return str(Path(source).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return source
 
 
 # ================================================================================ layer commands
@@ -559,12 +570,13 @@ def prove(
     show_live = fmt == "text" and not options.quiet
     console = _console(stderr=True)
     try:
-        with Live(progress.render(), console=console, transient=True, auto_refresh=False) as live:
+        first = progress.render(console.width)
+        with Live(first, console=console, transient=True, auto_refresh=False) as live:
 
             def on_event(event: Any) -> None:
                 progress.update(event)
                 if show_live:
-                    live.update(progress.render(), refresh=True)
+                    live.update(progress.render(console.width), refresh=True)
 
             run = prove_path(settings, file, use_llm=not no_llm, on_event=on_event, plan=plan)
     except ProverError as error:
@@ -1110,6 +1122,77 @@ def _usage_error(message: str) -> ProverError:
     from prover.errors import InputError
 
     return InputError(message)
+
+
+# ----------------------------------------------------------------------------------------- dojo
+dojo_app = typer.Typer(
+    help="LeanDojo: trace a repository, then interact with its theorems.", no_args_is_help=True
+)
+app.add_typer(dojo_app, name="dojo")
+
+
+@dojo_app.command("trace")
+def dojo_trace(
+    ctx: typer.Context,
+    repo: Annotated[str, typer.Argument(help="URL@COMMIT: a GitHub URL, git URL or local git repository.")],
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Stop tracing after this many seconds (default: none).")
+    ] = None,
+) -> None:
+    """Trace REPO for LeanDojo once (clone, build, extract; hours for a large project), in a child process
+    that --timeout or Ctrl-C stops. A finished trace is kept in LeanDojo's cache: running again is instant.
+
+    Exit 0 traced, 2 bad URL@COMMIT, 3 Lean, git, GitHub or LeanDojo's cache unavailable.
+    """
+    import asyncio
+
+    from prover.lean.dojo import parse_repo_spec
+    from prover.lean.dojo_trace import trace_repository
+
+    try:
+        spec = parse_repo_spec(repo)
+        progress = _console(stderr=True)
+        path = asyncio.run(
+            trace_repository(
+                spec, timeout_s=timeout, progress=lambda line: progress.print(line, markup=False)
+            )
+        )
+    except ProverError as error:
+        fail(error, ctx)
+    typer.echo(f"{spec.spec}: traced at {path}")
+
+
+@dojo_app.command("start")
+def dojo_start(
+    ctx: typer.Context,
+    repo: Annotated[str, typer.Argument(help="URL@COMMIT of a traced repository.")],
+    file: Annotated[str, typer.Argument(help="The theorem's file, relative to the repository root.")],
+    theorem: Annotated[str, typer.Option("--theorem", help="The theorem's fully qualified name.")],
+) -> None:
+    """Open a LeanDojo session on THEOREM of a traced REPO and print its initial goals.
+
+    Exit 0 when the session starts, 2 bad URL@COMMIT, 3 not traced yet or Lean/LeanDojo unavailable.
+    """
+    import asyncio
+
+    from prover.lean.dojo import DojoBackend, DojoTheorem, parse_repo_spec
+
+    settings = load(ctx)
+
+    async def initial_goals() -> tuple[str, ...]:
+        spec = parse_repo_spec(repo)
+        backend = DojoBackend(settings.lean)
+        try:
+            target = DojoTheorem(repo_url=spec.url, commit=spec.commit, file_path=file, full_name=theorem)
+            return (await backend.start(target)).goals
+        finally:
+            await backend.close()
+
+    try:
+        goals = asyncio.run(initial_goals())
+    except ProverError as error:
+        fail(error, ctx)
+    typer.echo("\n\n".join(goals))
 
 
 def main() -> None:

@@ -1,19 +1,29 @@
-"""DojoBackend with stand-ins shaped like LeanDojo's real classes (lean_dojo/interaction/dojo.py, v4.20)."""
+"""DojoBackend with stand-ins shaped like LeanDojo's real classes (lean_dojo/interaction/dojo.py, v4.20).
+
+The stand-ins raise what the real package raises, with the real exception classes where they come from
+other packages (``requests``, ``urllib``, ``subprocess``, ``pexpect``): each case below was seen from
+``lean_dojo`` 4.20 on a machine without Lean or network.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import threading
 import types
+import urllib.error
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pexpect.exceptions
 import pytest
+import requests
 
-from prover.errors import BackendError, LeanUnavailable, StaleStateError
+from prover.errors import BackendError, ConfigError, LeanUnavailable, StaleStateError
 from prover.lean.backend import CAP_TACTICS, LeanBackend
-from prover.lean.dojo import DojoBackend, DojoTheorem, split_goals
+from prover.lean.dojo import DojoBackend, DojoTheorem, dojo_failure, parse_repo_spec, split_goals
 from prover.settings import LeanSettings
 from prover.types import Severity, StateRef, StepStatus
 
@@ -58,10 +68,40 @@ class DojoInitError(Exception):
     pass
 
 
+BLOCKING_THREADS: list[threading.Thread] = []  # where the blocking calls ran
+
+
 @dataclass(frozen=True)
 class LeanGitRepo:
+    """Constructing one calls the GitHub API (GitHub URLs) or copies the repository through LeanDojo's cache,
+    whose remote probe is urllib; then it reads ``lean-toolchain``."""
+
     url: str
     commit: str
+
+    def __post_init__(self) -> None:
+        BLOCKING_THREADS.append(threading.current_thread())
+        if "offline" in self.url:
+            raise requests.exceptions.ConnectionError(
+                "HTTPSConnectionPool(host='api.github.com', port=443): Max retries exceeded"
+            )
+        if "remote-cache" in self.url:
+            raise urllib.error.URLError("[Errno -2] Name or service not known")
+        if "ratelimited" in self.url:
+            import github
+
+            raise github.RateLimitExceededException(403, {"message": "API rate limit exceeded"}, {})
+        if not self.url.startswith(("https://", "/")):
+            raise ValueError(f"{self.url} is not a valid URL")
+        if "no-toolchain" in self.url:
+            raise FileNotFoundError(
+                2, "No such file or directory", f"/tmp/cache/{self.commit}/lean-toolchain"
+            )
+
+
+def is_available_in_cache(repo: LeanGitRepo) -> bool:
+    BLOCKING_THREADS.append(threading.current_thread())
+    return "untraced" not in repo.url
 
 
 @dataclass(frozen=True)
@@ -95,11 +135,23 @@ class Dojo:
         Dojo.instances.append(self)
 
     def __enter__(self) -> tuple[Dojo, TacticState]:
-        if self.entry.full_name == "not_traced":
-            raise DojoInitError("Cannot find the *.ast.json file")
+        BLOCKING_THREADS.append(threading.current_thread())
+        match self.entry.full_name:
+            case "not_traced":
+                raise DojoInitError("Cannot find the *.ast.json file")
+            case "stale_trace":
+                raise AssertionError("Unable to find Lean4Repl.lean in the traced repo.")
+            case "no_lake":
+                raise pexpect.exceptions.ExceptionPexpect(
+                    "The command was not found or was not executable: lake."
+                )
+            case "exploding":
+                raise KeyError("sid")
+        self.proc = types.SimpleNamespace(pid=os.getpid())  # the real one: a pexpect child (`lake env lean`)
         return self, TacticState(INITIAL, 0)
 
     def __exit__(self, *exc: object) -> None:
+        self.proc.pid  # noqa: B018 - like the real one: AttributeError when __enter__ failed before Lean
         self.exited = True
 
     def run_tac(self, state: TacticState, tactic: str) -> Any:
@@ -135,6 +187,7 @@ def stand_in_module() -> types.SimpleNamespace:
         DojoInitError=DojoInitError,
         LeanGitRepo=LeanGitRepo,
         Theorem=Theorem,
+        is_available_in_cache=is_available_in_cache,
     )
 
 
@@ -243,6 +296,79 @@ async def test_close_exits_every_session(dojo: DojoBackend) -> None:
 async def test_untraced_theorem_is_lean_unavailable(dojo: DojoBackend) -> None:
     with pytest.raises(LeanUnavailable, match="not_traced"):
         await dojo.start(THEOREM.model_copy(update={"full_name": "not_traced"}))
+
+
+async def test_an_untraced_repository_is_refused_before_entering(dojo: DojoBackend) -> None:
+    """Entering would trace the whole repository in a thread nothing can stop: refuse with the fix."""
+    with pytest.raises(
+        LeanUnavailable, match=r"not traced yet: run `prover dojo trace https://example.org/untraced@abc`"
+    ):
+        await dojo.start(THEOREM.model_copy(update={"repo_url": "https://example.org/untraced"}))
+    assert Dojo.instances == []
+
+
+@pytest.mark.parametrize(
+    ("update", "error", "fix"),
+    [
+        ({"repo_url": "https://github.com/offline/repo"}, LeanUnavailable, "GITHUB_ACCESS_TOKEN"),
+        ({"repo_url": "https://github.com/ratelimited/repo"}, LeanUnavailable, "GITHUB_ACCESS_TOKEN"),
+        ({"repo_url": "/srv/remote-cache/repo"}, LeanUnavailable, "DISABLE_REMOTE_CACHE=1"),
+        ({"repo_url": "not a url"}, ConfigError, "not a valid URL"),
+        (
+            {"repo_url": "/srv/no-toolchain"},
+            LeanUnavailable,
+            "lean-toolchain not found: the repository is not a Lean 4",
+        ),
+        ({"full_name": "stale_trace"}, LeanUnavailable, "trace again with `prover dojo trace`"),
+        ({"full_name": "no_lake"}, LeanUnavailable, "run `prover doctor`"),
+        ({"full_name": "exploding"}, BackendError, "LeanDojo failed: KeyError"),
+    ],
+)
+async def test_what_the_real_package_raises_becomes_the_projects_error_with_its_fix(
+    dojo: DojoBackend, update: dict[str, str], error: type[Exception], fix: str
+) -> None:
+    with pytest.raises(error, match=fix) as caught:
+        await dojo.start(THEOREM.model_copy(update=update))
+    assert "\n" not in str(caught.value)
+    assert all(not instance.exited for instance in Dojo.instances)  # a failed enter has nothing to exit
+
+
+async def test_blocking_lean_dojo_calls_run_off_the_event_loop(dojo: DojoBackend) -> None:
+    BLOCKING_THREADS.clear()
+    await dojo.start(THEOREM)
+    assert len(BLOCKING_THREADS) == 3  # LeanGitRepo, is_available_in_cache, Dojo.__enter__
+    assert threading.main_thread() not in BLOCKING_THREADS
+
+
+def test_called_process_errors_name_the_command_and_the_fix() -> None:
+    missing = dojo_failure(subprocess.CalledProcessError(127, "lake build"), what="tracing r@c")
+    assert isinstance(missing, LeanUnavailable) and "Lean not found; run `prover doctor`" in str(missing)
+    failed = dojo_failure(subprocess.CalledProcessError(1, ["python3", "-c", "x"]), what="tracing r@c")
+    assert "`python3 -c x` failed with exit status 1" in str(failed)
+    assert failed.exit_code == 3
+
+
+@pytest.mark.parametrize(
+    ("spec", "url", "commit"),
+    [
+        (
+            "https://github.com/yangky11/lean4-example@7b6ecb9",
+            "https://github.com/yangky11/lean4-example",
+            "7b6ecb9",
+        ),
+        ("git@github.com:o/r@v4.15.0", "git@github.com:o/r", "v4.15.0"),
+        ("/srv/repo@main", "/srv/repo", "main"),
+    ],
+)
+def test_repository_specs(spec: str, url: str, commit: str) -> None:
+    parsed = parse_repo_spec(spec)
+    assert (parsed.url, parsed.commit, parsed.spec) == (url, commit, spec)
+
+
+@pytest.mark.parametrize("spec", ["https://github.com/o/r", "@abc", "/srv/repo@", "git@github.com:o/r"])
+def test_bad_repository_specs_are_config_errors(spec: str) -> None:
+    with pytest.raises(ConfigError, match="URL@COMMIT"):
+        parse_repo_spec(spec)
 
 
 def test_goals_split_like_lean_dojo() -> None:
