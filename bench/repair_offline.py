@@ -16,7 +16,8 @@ Faults (one of each kind per proof where the proof allows it; the theorem named 
 
 Per fault kind it prints: how many proofs got the fault; the share where one round of ``repair.cut`` changes the
 text only inside the top-level step holding the fault (every other step byte for byte, or only a final ``sorry``
-appended); and the share where a text stage restores the original file exactly: the normaliser, the name lookup
+appended), and how it cut (a step's proof to ``sorry`` keeping its statement, the last step to ``sorry``, an
+earlier step commented out, a final ``sorry``); and the share where a text stage restores the original file exactly: the normaliser, the name lookup
 (``NameMatcher`` over the premise corpus, as ``Retriever.lookup_name`` does; top 1, and within the 3 variants
 repair checks in one batch), tool correction (within its batch). No Lean runs: "restores" means the text is
 byte-identical to the published proof, not that Lean accepted anything.
@@ -42,7 +43,7 @@ from prover.lean.normalize import normalize_syntax  # noqa: E402
 from prover.lean.tactic_blocks import BlockReader, Step  # noqa: E402
 from prover.lean.text import Declaration, LineIndex, parse_file  # noqa: E402
 from prover.types import Message, Severity  # noqa: E402
-from repair.cut import cut_failures  # noqa: E402
+from repair.cut import CutKind, cut_failures  # noqa: E402
 from repair.names import replace_name  # noqa: E402
 from repair.tools import allowed_tactics, failing_sites, partner_tactics, tool_variants  # noqa: E402
 from retrieval.corpus import load_corpus  # noqa: E402
@@ -283,25 +284,27 @@ INJECT: dict[str, Callable[[Theorem, random.Random, set[str]], Fault | None]] = 
 
 
 # ------------------------------------------------------------------------------------------ measuring
-def sorrify_keeps_the_rest(fault: Fault, name: str) -> bool:
-    """One cut round edits only the top-level step holding the fault (or only appends a final sorry)."""
+def sorrify_keeps_the_rest(fault: Fault, name: str) -> tuple[bool, set[str]]:
+    """Whether one cut round edits only the top-level step holding the fault (or only appends a final sorry),
+    and how it cut (the edit kinds)."""
     theorem = theorem_of(fault.faulted, name)
     if theorem is None:
-        return False
+        return False, set()
     reader = theorem.reader
     span = theorem.declaration.proof_span
     assert span is not None
     by = reader.token_at(span.start_offset)
     steps = reader.steps(by + 1, reader.token_at(span.end_offset))
     cut = cut_failures(fault.faulted, [_error(fault.faulted, fault.offset, fault.message)])
+    kinds = {edit.kind.value for edit in cut.edits}
     if not cut.changed:
-        return False
+        return False, kinds
     holder = next((s for s in steps if s.start <= fault.offset <= s.end), None)
     if holder is None:
         start = end = steps[-1].end if steps else span.end_offset
     else:
         start, end = holder.start, holder.end
-    return cut.text.startswith(fault.faulted[:start]) and cut.text.endswith(fault.faulted[end:])
+    return cut.text.startswith(fault.faulted[:start]) and cut.text.endswith(fault.faulted[end:]), kinds
 
 
 def name_restores(fault: Fault, matcher: NameMatcher, k: int = 3) -> int:
@@ -381,7 +384,10 @@ def main() -> None:
                 continue
             c = counts[kind]
             c["n"] += 1
-            c["sorrify"] += sorrify_keeps_the_rest(fault, published.name)
+            kept, cut_kinds = sorrify_keeps_the_rest(fault, published.name)
+            c["sorrify"] += kept
+            for cut_kind in cut_kinds:
+                c[f"cut:{cut_kind}"] += 1
             normalised = normalize_syntax(fault.faulted) == fault.original
             c["normaliser"] += normalised
             tick = time.perf_counter()
@@ -409,6 +415,14 @@ def main() -> None:
         rows.append([kind, str(c["n"]), pct(c["sorrify"], c["n"]), pct(c["normaliser"], c["n"]),
                      pct(c["name1"], c["n"]), pct(c["name3"], c["n"]), pct(c["tools"], c["n"]), pct(c["any"], c["n"])])  # fmt: skip
     print(table(header, rows))
+    print("\nHow one cut round treated the fault (share of faulted proofs whose cut used each edit):")
+    kinds = [k.value for k in CutKind]
+    print(
+        table(
+            ["fault", *kinds],
+            [[kind, *(pct(counts[kind][f"cut:{k}"], counts[kind]["n"]) for k in kinds)] for kind in FAULTS],
+        )
+    )
     print("\nLean 3 habits (normaliser restores the original exactly):")
     print(
         table(
