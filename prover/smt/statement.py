@@ -234,48 +234,62 @@ def _free_surface_names(surface: Surface, bound: frozenset[str] = frozenset()) -
             return found | (set() if predicate is None else _free_surface_names(predicate[1], bound))
 
 
-def _plain(name: str, surface: Surface, scope: Scope) -> bool:
+def _plain(name: str, surface: Surface, scope: Scope, *, ascribed: bool = False) -> bool:
     """Whether ``name`` occurs in ``surface`` only as an operand of arithmetic and relations, where Lean's
-    default numeral type (ℕ) decides its type; an argument of a function, an ascription or a cast does not."""
+    default numeral type (ℕ) decides its type; an argument of a function, an ascription or a cast does not
+    (with ``ascribed``, an ascription ``(name : T)`` does: it types the name as T)."""
     match surface:
         case SName() | SNum():
             return True
         case SApp(fn=fn, args=args):
             if resolve(fn, scope) not in scope.functions and SName(name) in args:
                 return False
-            return all(_plain(name, arg, scope) for arg in args)
-        case SAscribe(expr=SName(name=other)) | SUn(op="↑", arg=SName(name=other)):
+            return all(_plain(name, arg, scope, ascribed=ascribed) for arg in args)
+        case SAscribe(expr=SName(name=other)):
+            return ascribed or other != name
+        case SUn(op="↑", arg=SName(name=other)):
             return other != name
         case SBin(left=left, right=right):
-            return _plain(name, left, scope) and _plain(name, right, scope)
+            return _plain(name, left, scope, ascribed=ascribed) and _plain(
+                name, right, scope, ascribed=ascribed
+            )
         case SChain(items=items):
-            return all(_plain(name, item, scope) for item in items)
+            return all(_plain(name, item, scope, ascribed=ascribed) for item in items)
         case SUn(arg=arg) | SAscribe(expr=arg):
-            return _plain(name, arg, scope)
+            return _plain(name, arg, scope, ascribed=ascribed)
         case SBinder(names=names, bound=predicate, body=body):
-            plain_bound = predicate is None or _plain(name, predicate[1], scope)
+            plain_bound = predicate is None or _plain(name, predicate[1], scope, ascribed=ascribed)
             rebound = any(n == name for n, _ in names)
-            return plain_bound and (rebound or _plain(name, body, scope))
+            return plain_bound and (rebound or _plain(name, body, scope, ascribed=ascribed))
 
 
 def _untyped_sort(name: str, later: list[Surface | None], scope: Scope) -> Sort | None:
     """The type Lean gives a binder written without one (``(n)``, an auto-bound ``n``), from its uses.
 
-    Each use decides on its own: the type of a typed partner or function parameter, else ℕ (the default
-    instance of numerals) when it is a plain arithmetic operand. None when the uses disagree or say nothing
-    we can read: the name then stays unknown, and what mentions it is dropped.
+    The first use decides: the type of a typed partner or of a function parameter, or ℕ (the default
+    instance of numerals) when it is a plain arithmetic operand. Later uses must agree (plain ones always
+    do once a type is known; after a plain first use, all must be plain). None when a use says nothing we
+    can read or the uses could disagree: the name then stays unknown, and what mentions it is dropped.
     """
-    verdicts: set[Sort | None] = set()
+    verdicts: list[Sort | str] = []  # a sort, "plain", or "unknown"
     for surface in later:
-        if surface is not None and name in _free_surface_names(surface):
-            try:
-                found = usage_sort(name, surface, scope)
-            except OutsideFragment:
-                return None
-            verdicts.add(found if found is not None else (Sort.nat if _plain(name, surface, scope) else None))
-    if len(verdicts) != 1:
+        if surface is None or name not in _free_surface_names(surface):
+            continue
+        if not _plain(name, surface, scope, ascribed=True):
+            return None  # an argument of a function whose parameter type we do not know, or a cast
+        try:
+            found = usage_sort(name, surface, scope)
+        except OutsideFragment:
+            return None
+        verdicts.append(
+            found if found is not None else ("plain" if _plain(name, surface, scope) else "unknown")
+        )
+    if not verdicts or "unknown" in verdicts:
         return None
-    return verdicts.pop()
+    first = verdicts[0]
+    if first == "plain":
+        return Sort.nat if all(v == "plain" for v in verdicts) else None
+    return first if all(v in ("plain", first) for v in verdicts) and isinstance(first, Sort) else None
 
 
 @dataclass
