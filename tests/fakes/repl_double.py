@@ -46,6 +46,24 @@ place it on the first occurrence of TEXT in the command. A ``SORRY`` is ``{"goal
 (goal ``default_goal``) with a ``declaration uses sorry`` warning on its declaration, ``#print axioms N``
 answers ``'N' depends on axioms: [propext]`` (or the rule's messages), anything else is accepted silently.
 A tactic rule with ``error`` answers ``{"message": "Lean error:\\n<error>"}``.
+
+Command options (``cmd`` and ``path`` requests), scripted mode; the double either honours an option as the
+real REPL answers it (shapes from the recorded transcripts) or refuses it loudly: it writes ``repl double:
+option ... is not modelled`` on stderr and exits with status 3, so a test that relies on it fails instead of
+passing on a double that ignored it.
+
+- ``allTactics: true``: a ``tactics`` list, one entry per tactic of each ``by`` block (split on lines at the
+  block's indentation and on ``;``), each ``{"tactic", "pos", "endPos", "goals", "proofState",
+  "usedConstants": []}`` with a fresh proof state; the double does not elaborate, so ``goals`` is
+  ``default_goal`` unless the matching cmd rule gives ``"tactics": [{"tactic", "goals", "at"}...]``.
+- ``rootGoals: true`` (``head`` profile only: older REPLs have no such field): every declaration's proof
+  gets a sorry entry at the start of its proof term (``pos`` = ``endPos``), goal ``default_goal`` or the i-th
+  of the rule's ``"root_goals"``, with a proof state tactics can continue from.
+- ``incrementality`` (LeanInteract's fork; LeanInteract sends ``true`` by default): accepted. It only lets
+  Lean reuse elaboration snapshots; answers are the same.
+- ``setOptions`` (LeanInteract's fork): accepted for ``Elab.async`` (parallel elaboration, which LeanInteract
+  adds by default; the same answers), refused for any other option (the double cannot model its effect).
+- ``infotree`` and ``declarations``: refused (not modelled).
 """
 
 from __future__ import annotations
@@ -236,6 +254,87 @@ _SORRY = re.compile(r"\bsorry\b")
 _PRINT_AXIOMS = re.compile(r"#print\s+axioms\s+(\S+)")
 
 
+_PROOF_START = re.compile(r"\b(?:theorem|lemma|example)\b.*?:=\s*", re.DOTALL)
+_BY = re.compile(r"(?<![\w.'])by(?![\w.'])")
+_HARMLESS_OPTIONS = {"Elab.async"}
+
+
+class UnmodelledOption(Exception):
+    """A request option the double does not model: it exits loudly rather than ignore it."""
+
+
+def unmodelled_option(request: dict[str, Any], profile: str) -> str | None:
+    """Why the double refuses ``request``'s options, or ``None`` (see the module docstring)."""
+    for key in ("infotree", "declarations"):
+        if request.get(key) not in (None, False):
+            return f"option {key!r} is not modelled"
+    if request.get("rootGoals") and profile != "head":
+        return (
+            f"option 'rootGoals' is not modelled for profile {profile!r} (the REPL has it since 2025: head)"
+        )
+    for option in request.get("setOptions") or []:
+        name = option[0] if isinstance(option, list | tuple) and option else option
+        dotted = ".".join(name) if isinstance(name, list) else str(name)
+        if dotted not in _HARMLESS_OPTIONS:
+            return f"option 'setOptions' with {dotted!r} is not modelled (only {sorted(_HARMLESS_OPTIONS)})"
+    return None
+
+
+def tactic_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` offsets of every tactic of every ``by`` block: a block runs to the next declaration;
+    a tactic ends at ``;`` or at a line indented no deeper than the block's first tactic; the block ends at a
+    line indented no deeper than the line holding its ``by`` (so a nested ``by`` ends with its line)."""
+    decl_starts = [found.start() for found in _DECL.finditer(text)] + [len(text)]
+    spans: list[tuple[int, int]] = []
+    for by in _BY.finditer(text):
+        block_end = next(start for start in decl_starts if start >= by.end())
+        line_start = text.rfind("\n", 0, by.start()) + 1
+        by_indent = len(text[line_start : by.start()]) - len(text[line_start : by.start()].lstrip())
+        offset = by.end()
+        base: int | None = None
+        current: tuple[int, int] | None = None
+        for line in text[by.end() : block_end].split("\n"):
+            stripped = line.strip()
+            indent = len(line) - len(line.lstrip())
+            if stripped and offset != by.end() and indent <= by_indent:
+                break
+            if stripped:
+                column = offset + indent
+                if base is None:
+                    base = column - (text.rfind("\n", 0, column) + 1)
+                if current is None or indent <= base or offset == by.end():
+                    if current is not None:
+                        spans.append(current)
+                    current = (column, offset + len(line.rstrip()))
+                else:
+                    current = (current[0], offset + len(line.rstrip()))
+            offset += len(line) + 1
+        if current is not None:
+            spans.append(current)
+    return [part for start, end in spans for part in _split_semicolons(text, start, end)]
+
+
+def _split_semicolons(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    parts, depth, begin = [], 0, start
+    for index in range(start, end):
+        char = text[index]
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == ";" and depth == 0:
+            parts.append((begin, index))
+            begin = index + 1
+    parts.append((begin, end))
+    trimmed = []
+    for a, b in parts:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            trimmed.append((a, b))
+    return trimmed
+
+
 def _position(text: str, offset: int) -> dict[str, int]:
     before = text[:offset]
     line = before.count("\n") + 1
@@ -289,6 +388,9 @@ class ScriptedLean:
         return {"severity": spec.get("severity", "error"), "pos": pos, "endPos": end, "data": spec["data"]}
 
     def command(self, request: dict[str, Any], text: str) -> dict[str, Any]:
+        refusal = unmodelled_option(request, self.profile)
+        if refusal is not None:
+            raise UnmodelledOption(refusal)
         env = request.get("env")
         if env is not None and not (isinstance(env, int) and 0 <= env < self.envs):
             return {"message": "Unknown environment."}
@@ -308,13 +410,55 @@ class ScriptedLean:
                 sorries.append({"proofState": ident, "pos": pos, "goal": spec["goal"], "endPos": end})
         else:
             messages, sorries = self._default_command(text)
+        if request.get("rootGoals"):
+            goals = list((rule or {}).get("root_goals", []))
+            sorries = sorted(
+                self._root_goals(text, goals) + sorries, key=lambda s: (s["pos"]["line"], s["pos"]["column"])
+            )
         response: dict[str, Any] = {"env": self.envs}
         self.envs += 1
         if messages:
             response["messages"] = messages
         if sorries:
             response["sorries"] = sorries
+        if request.get("allTactics"):
+            response["tactics"] = self._tactics(text, (rule or {}).get("tactics"))
         return response
+
+    def _root_goals(self, text: str, goals: list[str]) -> list[dict[str, Any]]:
+        """One sorry entry per declaration proof, at the start of its proof term (``rootGoals``)."""
+        roots = []
+        for index, found in enumerate(_PROOF_START.finditer(text)):
+            goal = goals[index] if index < len(goals) else self.default_goal
+            pos = _position(text, found.end())
+            roots.append(
+                {"proofState": self._new_proof_state([goal]), "pos": pos, "goal": goal, "endPos": pos}
+            )
+        return roots
+
+    def _tactics(self, text: str, specs: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        """The ``tactics`` of an ``allTactics`` answer: the rule's, or every tactic of every ``by`` block."""
+        pieces: list[tuple[str, str, dict[str, int], dict[str, int]]] = []
+        if specs is not None:
+            for spec in specs:
+                pos, end = self._placed({"at": spec.get("at", spec["tactic"]), **spec}, text)
+                pieces.append((spec["tactic"], spec.get("goals", self.default_goal), pos, end))
+        else:
+            for start, end in tactic_spans(text):
+                pieces.append(
+                    (text[start:end], self.default_goal, _position(text, start), _position(text, end))
+                )
+        return [
+            {
+                "usedConstants": [],
+                "tactic": tactic,
+                "proofState": self._new_proof_state([goals]),
+                "pos": pos,
+                "goals": goals,
+                "endPos": end,
+            }
+            for tactic, goals, pos, end in pieces
+        ]
 
     def _default_command(
         self, text: str, goals: list[str] | None = None
@@ -521,7 +665,11 @@ def main(argv: list[str] | None = None) -> None:
                 if "fault" in rule:
                     inject(rule["fault"], stdout)
                     continue
-            out = render_lean_json(scripted.answer(request))
+            try:
+                out = render_lean_json(scripted.answer(request))
+            except UnmodelledOption as refusal:
+                sys.stderr.write(f"repl double: {refusal}\n")
+                sys.exit(3)
         stdout.write((out + "\n\n").encode("utf-8"))
         stdout.flush()
 
