@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from prover.errors import DependencyError
+from prover.errors import DependencyError, ProverError
 from prover.eval.results import ResultLine
 from prover.lean.verdict_cache import CacheStats
 from prover.settings import Settings
@@ -174,7 +174,7 @@ def run_on_ray(
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
                 pending.pop(ref)
-                on_result(ResultLine.model_validate_json(ray.get(ref)))
+                on_result(ResultLine.model_validate_json(_result(ray, ref)))
         return _collect_stats(ray)
     finally:
         for ref in pending:
@@ -182,6 +182,18 @@ def run_on_ray(
         _shutdown_pools(ray)
         if started_here:
             ray.shutdown()
+
+
+def _result(ray: Any, ref: Any) -> str:
+    """A task's result line; a ProverError raised in the task (Lean missing, ...) is raised as itself."""
+    try:
+        payload: str = ray.get(ref)
+    except ray.exceptions.RayTaskError as error:
+        cause = getattr(error, "cause", None)
+        if isinstance(cause, ProverError):
+            raise cause from None
+        raise
+    return payload
 
 
 def _pools(ray: Any) -> list[Any]:
@@ -199,7 +211,11 @@ def _pools(ray: Any) -> list[Any]:
 def _collect_stats(ray: Any) -> CacheStats:
     total = CacheStats()
     for actor in _pools(ray):
-        counts = ray.get(actor.stats.remote())
+        try:
+            counts = ray.get(actor.stats.remote(), timeout=30)
+        except ray.exceptions.RayError:  # its node was lost: its counts are lost with it
+            log.warning("a Lean pool did not answer for its cache counts (node lost?)")
+            continue
         total.hits += counts.get("hits", 0)
         total.misses += counts.get("misses", 0)
         total.shared += counts.get("shared", 0)
@@ -211,6 +227,9 @@ def _shutdown_pools(ray: Any) -> None:
     for actor in _pools(ray):
         try:
             ray.get(actor.shutdown.remote(), timeout=30)
-        except Exception:  # the node may be gone; the actor is killed below either way
+        except ray.exceptions.RayError:  # the node may be gone; the actor is killed below either way
             log.debug("pool shutdown failed", exc_info=True)
-        ray.kill(actor)
+        try:
+            ray.kill(actor)
+        except ray.exceptions.RayError:
+            log.debug("pool kill failed", exc_info=True)
