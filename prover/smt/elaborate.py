@@ -47,6 +47,7 @@ from prover.smt.core import (
     Term,
     Var,
     conjoin,
+    free_names,
 )
 from prover.smt.evaluate import Evaluator
 from prover.smt.syntax import SApp, SAscribe, SBin, SBinder, SChain, SName, SNum, SUn, Surface
@@ -88,6 +89,8 @@ NAT_VALUED = {
     "Rat.den",
     ".card",
     "Finset.card",
+    ".ncard",
+    "Set.ncard",
 }
 # Nat.divisors n := (Finset.Ico 1 (n + 1)).filter (· ∣ n); Nat.properDivisors n := (Finset.Ico 1 n).filter (· ∣ n)
 DIVISOR_SETS = {"Nat.divisors", ".divisors", "Nat.properDivisors", ".properDivisors"}
@@ -511,7 +514,7 @@ def _elab_app(fn: str, args: tuple[Surface, ...], sort: Sort, scope: Scope) -> T
             raise OutsideFragment(f"{fn} on {operand.lean}")
         gcd = Fn.gcd if fn.endswith("gcd") else Fn.lcm
         return Call(gcd, tuple(elab_term(a, Sort.nat, scope) for a in args), Sort.nat)
-    if fn in (".card", "Finset.card"):
+    if fn in (".card", "Finset.card", ".ncard", "Set.ncard"):
         _arity(fn, args, 1)
         return Card(finite_range(args[0], None, scope))
     raise OutsideFragment(f"function {fn!r} is not supported")
@@ -539,6 +542,16 @@ def finite_range(surface: Surface, binding: tuple[str, Sort | None] | None, scop
                 raise OutsideFragment(f"{name} has elements of another type")
             return Range(binding[0] if binding else pinned.var, pinned.sort, pinned.start, pinned.stop,
                          pinned.where, pinned.where_var or pinned.var)  # fmt: skip
+        case SBinder(kind="set", names=((var, type_text),), body=body):
+            # {x | p x} with p bounding x: the finite set it is (Set.ncard_coe_Finset counts it)
+            sort = _binder_sort(var, type_text, surface, scope)
+            if not sort.is_integral or (binding is not None and binding[1] not in (None, sort)):
+                raise OutsideFragment("a set-builder set that is not of integers")
+            where = elab_prop(body, scope.with_bound(var, sort))
+            bounds = bounds_of(var, sort, where)
+            if bounds is None:
+                raise OutsideFragment("a set-builder set with no bound we can read")
+            return Range(binding[0] if binding else var, sort, bounds[0], bounds[1], where, var)
         case SApp(fn=fn, args=args) if resolve(fn, scope) in DIVISOR_SETS:
             _arity(fn, args, 1)
             if binding is not None and binding[1] not in (None, Sort.nat):
@@ -760,6 +773,76 @@ def _extremum(least: bool, collection: Surface, value: Surface, scope: Scope) ->
     bound = SBin("≤", value, SName(name)) if least else SBin("≤", SName(name), value)
     bounds = SBinder("∀", typed, None, SBin("→", collection.body, bound))
     return Logic(Connective.and_, member, elab_prop(bounds, scope))
+
+
+def _conjuncts(formula: Formula) -> list[Formula]:
+    if isinstance(formula, Logic) and formula.op is Connective.and_:
+        return _conjuncts(formula.left) + _conjuncts(formula.right)
+    return [formula]
+
+
+def _dominates(term: Term, var: str) -> bool:
+    """``var ≤ term`` for every value, on ℕ: ``term`` grows from ``var`` by ``+`` anything, ``*`` or ``^`` a
+    positive numeral (Nat.le_add_right, Nat.le_mul_of_pos_right, Nat.le_self_pow); so ``term < c`` bounds ``var``."""
+    match term:
+        case Var(name=name, sort=Sort.nat):
+            return name == var
+        case Arith(op=ArithOp.add, left=left, right=right, sort=Sort.nat):
+            return _dominates(left, var) or _dominates(right, var)
+        case Arith(op=ArithOp.mul, left=left, right=right, sort=Sort.nat):
+            return (_dominates(left, var) and _positive_numeral(right)) or (
+                _dominates(right, var) and _positive_numeral(left)
+            )
+        case Pow(base=base, exponent=exponent, sort=Sort.nat):
+            return _dominates(base, var) and _positive_numeral(exponent)
+        case _:
+            return False
+
+
+def _positive_numeral(term: Term) -> bool:
+    return isinstance(term, Num) and term.value >= 1
+
+
+_FLIPPED = {CmpOp.lt: CmpOp.gt, CmpOp.gt: CmpOp.lt, CmpOp.le: CmpOp.ge, CmpOp.ge: CmpOp.le}
+
+
+def bounds_of(var: str, sort: Sort, where: Formula) -> tuple[Term, Term] | None:
+    """``start ≤ var < stop``, each implied by one conjunct of ``where`` (ℕ starts at 0), or None."""
+    x = Var(var, sort)
+    one = Num(Fraction(1), sort)
+    lower: Term | None = None
+    upper: Term | None = None  # exclusive
+    for conjunct in _conjuncts(where):
+        match conjunct:
+            case Cmp(op=op, left=left, right=right):
+                if var in free_names(left) and var not in free_names(right):
+                    side, relation, other = left, op, right
+                elif var in free_names(right) and var not in free_names(left):
+                    side, relation, other = right, _FLIPPED.get(op, op), left
+                else:
+                    continue
+                if side == x:
+                    if relation in (CmpOp.lt, CmpOp.le, CmpOp.eq):
+                        upper = upper or (
+                            other if relation is CmpOp.lt else Arith(ArithOp.add, other, one, sort)
+                        )
+                    if relation in (CmpOp.gt, CmpOp.ge, CmpOp.eq):
+                        lower = lower or (
+                            other if relation is not CmpOp.gt else Arith(ArithOp.add, other, one, sort)
+                        )
+                elif relation in (CmpOp.lt, CmpOp.le, CmpOp.eq) and _dominates(side, var):
+                    # var ≤ side and side < other (≤, =): var < other (+ 1)
+                    upper = upper or (other if relation is CmpOp.lt else Arith(ArithOp.add, other, one, sort))
+            case Dvd(left=left, right=Num(value=value)) if left == x and value != 0:
+                # Nat.le_of_dvd, Int.natAbs_le_of_dvd_ne_zero: a divisor of m ≠ 0 is at most |m| in size
+                size = Num(abs(value), sort)
+                upper = upper or Arith(ArithOp.add, size, one, sort)
+                lower = lower or (None if sort is Sort.nat else Neg(size, sort))
+    if sort is Sort.nat and lower is None:
+        lower = Num(Fraction(0), sort)
+    if lower is None or upper is None:
+        return None
+    return lower, upper
 
 
 def _element_type(element: Surface, scope: Scope) -> Sort | None:

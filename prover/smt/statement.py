@@ -17,8 +17,6 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from prover.smt.core import (
-    Arith,
-    ArithOp,
     Cmp,
     CmpOp,
     Connective,
@@ -29,18 +27,15 @@ from prover.smt.core import (
     FunctionDecl,
     Hypothesis,
     Logic,
-    Neg,
     Not,
     Num,
     Opaque,
     OutsideFragment,
-    Pow,
     Pred,
     Quant,
     Query,
     Range,
     Sort,
-    Term,
     Var,
     free_names,
     function_names,
@@ -49,6 +44,7 @@ from prover.smt.core import (
 )
 from prover.smt.elaborate import (
     Scope,
+    bounds_of,
     elab_prop,
     finite_range,
     parse_function_type,
@@ -201,7 +197,8 @@ AUTO_BOUND = re.compile(r"[A-Za-z][0-9₀-₉']*")  # what Lean binds automatica
 # statement that subtracts (or divides, on ℕ+) near such a variable is left unsupported.
 SUBTYPES = {"NNReal": (Sort.real, 0, {"-"}), "ℝ≥0": (Sort.real, 0, {"-"}), "ℕ+": (Sort.nat, 1, {"-", "/", "%"}),
             "PNat": (Sort.nat, 1, {"-", "/", "%"})}  # fmt: skip
-FINSET_SORTS = {"Finset ℕ": Sort.nat, "Finset Nat": Sort.nat, "Finset ℤ": Sort.int, "Finset Int": Sort.int}
+FINSET_SORTS = {"Finset ℕ": Sort.nat, "Finset Nat": Sort.nat, "Finset ℤ": Sort.int, "Finset Int": Sort.int,
+                "Set ℕ": Sort.nat, "Set Nat": Sort.nat, "Set ℤ": Sort.int, "Set Int": Sort.int}  # fmt: skip
 
 
 def _parsed(type_text: str | None) -> Surface | None:
@@ -545,83 +542,13 @@ def _pinned_set(surface: Surface, pending: dict[str, Sort], scope: Scope) -> tup
                         if type_text is not None and parse_sort(type_text) is not sort:
                             return None
                         where = elab_prop(condition, scope.with_bound(var, sort))
-                        bounds = _bounds(var, sort, where)
+                        bounds = bounds_of(var, sort, where)
                         if bounds is None:
                             return None
                         return set_name, Range(var, sort, bounds[0], bounds[1], where, var)
             return None
         case _:
             return None
-
-
-def _conjuncts(formula: Formula) -> list[Formula]:
-    if isinstance(formula, Logic) and formula.op is Connective.and_:
-        return _conjuncts(formula.left) + _conjuncts(formula.right)
-    return [formula]
-
-
-def _dominates(term: Term, var: str) -> bool:
-    """``var ≤ term`` for every value, on ℕ: ``term`` grows from ``var`` by ``+`` anything, ``*`` or ``^`` a
-    positive numeral (Nat.le_add_right, Nat.le_mul_of_pos_right, Nat.le_self_pow); so ``term < c`` bounds ``var``."""
-    match term:
-        case Var(name=name, sort=Sort.nat):
-            return name == var
-        case Arith(op=ArithOp.add, left=left, right=right, sort=Sort.nat):
-            return _dominates(left, var) or _dominates(right, var)
-        case Arith(op=ArithOp.mul, left=left, right=right, sort=Sort.nat):
-            return (_dominates(left, var) and _positive_numeral(right)) or (
-                _dominates(right, var) and _positive_numeral(left)
-            )
-        case Pow(base=base, exponent=exponent, sort=Sort.nat):
-            return _dominates(base, var) and _positive_numeral(exponent)
-        case _:
-            return False
-
-
-def _positive_numeral(term: Term) -> bool:
-    return isinstance(term, Num) and term.value >= 1
-
-
-_FLIPPED = {CmpOp.lt: CmpOp.gt, CmpOp.gt: CmpOp.lt, CmpOp.le: CmpOp.ge, CmpOp.ge: CmpOp.le}
-
-
-def _bounds(var: str, sort: Sort, where: Formula) -> tuple[Term, Term] | None:
-    """``start ≤ var < stop``, each implied by one conjunct of ``where`` (ℕ starts at 0), or None."""
-    x = Var(var, sort)
-    one = Num(Fraction(1), sort)
-    lower: Term | None = None
-    upper: Term | None = None  # exclusive
-    for conjunct in _conjuncts(where):
-        match conjunct:
-            case Cmp(op=op, left=left, right=right):
-                if var in free_names(left) and var not in free_names(right):
-                    side, relation, other = left, op, right
-                elif var in free_names(right) and var not in free_names(left):
-                    side, relation, other = right, _FLIPPED.get(op, op), left
-                else:
-                    continue
-                if side == x:
-                    if relation in (CmpOp.lt, CmpOp.le, CmpOp.eq):
-                        upper = upper or (
-                            other if relation is CmpOp.lt else Arith(ArithOp.add, other, one, sort)
-                        )
-                    if relation in (CmpOp.gt, CmpOp.ge, CmpOp.eq):
-                        lower = lower or (
-                            other if relation is not CmpOp.gt else Arith(ArithOp.add, other, one, sort)
-                        )
-                elif relation in (CmpOp.lt, CmpOp.le, CmpOp.eq) and _dominates(side, var):
-                    # var ≤ side and side < other (≤, =): var < other (+ 1)
-                    upper = upper or (other if relation is CmpOp.lt else Arith(ArithOp.add, other, one, sort))
-            case Dvd(left=left, right=Num(value=value)) if left == x and value != 0:
-                # Nat.le_of_dvd, Int.natAbs_le_of_dvd_ne_zero: a divisor of m ≠ 0 is at most |m| in size
-                size = Num(abs(value), sort)
-                upper = upper or Arith(ArithOp.add, size, one, sort)
-                lower = lower or (None if sort is Sort.nat else Neg(size, sort))
-    if sort is Sort.nat and lower is None:
-        lower = Num(Fraction(0), sort)
-    if lower is None or upper is None:
-        return None
-    return lower, upper
 
 
 def _variables(name: str, sort: Sort) -> tuple[Var, ...]:

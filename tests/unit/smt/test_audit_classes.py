@@ -6,8 +6,12 @@ A wrong "refuted" is worse than "unknown": every rule below has its true control
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from prover.settings import SmtSettings
+from prover.smt.audit import audit_path
 from prover.smt.engine import SmtEngine
 from prover.smt.statement import query_from_statement
 from prover.types import SmtResult, SmtStatus
@@ -167,9 +171,9 @@ def test_finite_set_controls(engine: SmtEngine) -> None:
 
 # ------------------------------------------------------------------------- congruences, extrema, ℂ, subtypes
 def test_congruence_extremum_complex_and_subtypes(engine: SmtEngine) -> None:
-    assert (
-        decide(engine, "(n : ℕ) (h : 2 ≤ n ∧ 171 ≡ 80 [MOD n] ∧ 468 ≡ 13 [MOD n]) : n ∣ 91").status is VALID
-    )
+    assert decide(engine, ": 171 ≡ 80 [MOD 7]").status is VALID  # Nat.ModEq: 171 % 7 = 80 % 7
+    assert decide(engine, "(n : ℕ) (h : 2 ≤ n) : 171 ≡ 80 [MOD n]").status is REFUTED  # n = 2
+    assert decide(engine, ": (-1 : ℤ) ≡ 4 [ZMOD 5]").status is VALID  # Int.emod: -1 % 5 = 4
     assert decide(engine, ": IsLeast { t : ℕ | 0 < t ∧ Nat.lcm 12 t ^ 3 = (12 * t) ^ 2 } 18").status is VALID
     assert (
         decide(engine, ": IsLeast { t : ℕ | 0 < t ∧ Nat.lcm 12 t ^ 3 = (12 * t) ^ 2 } 19").status is REFUTED
@@ -186,3 +190,33 @@ def test_congruence_extremum_complex_and_subtypes(engine: SmtEngine) -> None:
     never_refuted(engine, "(x y : NNReal) (h : x - y = 0) : x ≤ y")  # truncated subtraction: not modelled
     equiv = "(σ : Equiv ℝ ℝ) (h₀ : σ.2 2 = 10) (h₁ : σ.2 10 = 1) (h₂ : σ.2 1 = 2) : σ.1 (σ.1 10) = 1"
     assert decide(engine, equiv).status is VALID
+
+
+def test_sets_given_by_a_set_builder(engine: SmtEngine) -> None:
+    assert decide(engine, ": Set.ncard {x : ℤ | -3 ≤ x ∧ x ≤ 7} = 11").status is VALID
+    pinned = "(S : Set ℕ) (h : S = {n : ℕ | n < 10 ∧ Even n}) : S.ncard = 4"
+    assert decide(engine, pinned).status is REFUTED  # {0, 2, 4, 6, 8}
+    never_refuted(engine, ": Set.ncard {x : ℤ | x ≤ 7 ∧ -3 ≤ x ^ 3} = 11")  # no lower bound we read
+
+
+# ------------------------------------------------------------------------------------ the audit's rows
+def test_audit_rows_name_the_evidence_and_report_progress(tmp_path: Path) -> None:
+    source = tmp_path / "statements.lean"
+    source.write_text(
+        "theorem euler (f : ℕ → ℕ) (h₀ : ∀ x, f x = x ^ 2 - x + 41) : Nat.Prime (f 41) := by sorry\n"
+        "theorem gcd_wrong (n : ℕ) (h : 0 < n) : Nat.gcd n 6 = 1 := by sorry\n"
+        "theorem divides (S : Finset ℕ) (h₀ : ∀ n : ℕ, n ∣ 14) : S.card = 3 := by sorry\n",
+        encoding="utf-8",
+    )
+    seen: list[tuple[int, int]] = []
+    rows = audit_path(
+        source, SmtSettings(timeout_s=2.0), progress=lambda done, total: seen.append((done, total))
+    )
+    by_name = {row.name: row for row in rows}
+    assert by_name["euler"].status is REFUTED and by_name["euler"].counterexample == {}
+    assert "f as defined by h₀" in by_name["euler"].evidence
+    assert by_name["gcd_wrong"].counterexample == {"n": "2"}
+    assert by_name["gcd_wrong"].evidence.startswith("counterexample: n = 2")
+    assert by_name["divides"].status is VACUOUS and "h₀ is false at n = 0" in by_name["divides"].evidence
+    assert by_name["divides"].counterexample is None
+    assert seen[-1] == (3, 3) and [done for done, _ in seen] == sorted(done for done, _ in seen)
