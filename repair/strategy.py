@@ -58,12 +58,11 @@ def _badness(result: CheckResult) -> int:
     return 1000 if result.verdict is Verdict.timeout else len(_errors(result))
 
 
-def proof_in(goal: Goal, source: str) -> str:
-    """The proof (text after ``:=``) inside ``goal_source(goal, proof)`` after edits to the proof only."""
+def proof_in(goal: Goal, source: str) -> str | None:
+    """The proof (text after ``:=``) in ``goal_source(goal, proof)`` after edits; None when an edit reached the
+    header or the statement (repair never changes those)."""
     prefix = goal_source(goal, "X")[: -len("X\n")]
-    if not source.startswith(prefix):
-        raise ValueError("the edited text no longer starts with the goal's statement")
-    return source[len(prefix) :].strip()
+    return source[len(prefix) :].strip() if source.startswith(prefix) else None
 
 
 def kept_steps(goal: Goal, proof: str) -> int:
@@ -143,9 +142,8 @@ class _Run:
         normalised = normalize_syntax(source)
         if normalised == source:
             return proof, result
-        try:
-            new_proof = proof_in(self.goal, normalised)
-        except ValueError:
+        new_proof = proof_in(self.goal, normalised)
+        if new_proof is None:
             return proof, result
         new_result = await self.check(new_proof, "normalise")
         return (new_proof, new_result) if _badness(new_result) <= _badness(result) else (proof, result)
@@ -161,10 +159,9 @@ class _Run:
 
         fixes = []
         for fix in name_fixes(source, _errors(result), lookup):
-            try:
-                fixes.append((proof_in(self.goal, fix.text), fix.note))
-            except ValueError:
-                continue  # the name stood in the statement: not repair's to change
+            fixed = proof_in(self.goal, fix.text)
+            if fixed is not None:  # None: the name stood in the statement, not repair's to change
+                fixes.append((fixed, fix.note))
         if not fixes:
             return proof, result
         results = await self.check_batch([p for p, _ in fixes], "names", [n for _, n in fixes])
@@ -178,10 +175,9 @@ class _Run:
             )
             variants = []
             for variant in tool_variants(goal_source(self.goal, proof), site, tactics):
-                try:
-                    variants.append((proof_in(self.goal, variant.text), f"{site.tactic} -> {variant.tactic}"))
-                except ValueError:
-                    continue
+                replaced = proof_in(self.goal, variant.text)
+                if replaced is not None:
+                    variants.append((replaced, f"{site.tactic} -> {variant.tactic}"))
             if not variants:
                 continue
             results = await self.check_batch([p for p, _ in variants], "tools", [n for _, n in variants])
@@ -215,12 +211,10 @@ class _Run:
             cut = cut_failures(goal_source(self.goal, proof), _errors(result))
             if not cut.changed:
                 return None
-            try:
-                proof = proof_in(self.goal, cut.text)
-            except ValueError:
+            cut_proof = proof_in(self.goal, cut.text)
+            if cut_proof is None or cut_proof in seen:
                 return None
-            if proof in seen:
-                return None
+            proof = cut_proof
             seen.add(proof)
             note = ", ".join(f"{e.kind.value} line {e.line}" for e in cut.edits)
             result = await self.check(proof, "cut", note)
