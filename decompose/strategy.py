@@ -60,6 +60,7 @@ from prover.search.premises import premises_for
 from prover.search.strategies.base import (
     Decomposed,
     Failed,
+    FailedSplit,
     Outcome,
     Proved,
     StrategyContext,
@@ -114,12 +115,24 @@ class Decompose:
     def cost(self) -> float:
         return 4.0
 
+    @property
+    def refines_failed_splits(self) -> bool:
+        """When one of its AND nodes fails (a subgoal refuted, judged false or unprovable), the scheduler runs
+        it again on the goal, which then starts from a refinement of the failed sketch."""
+        return True
+
     def applicable(self, goal: Goal, ctx: StrategyContext) -> bool:
         settings = ctx.settings.decompose
-        return settings.enabled and ctx.model(Role.reasoner) is not None and goal.depth < settings.max_depth
+        if not settings.enabled or ctx.model(Role.reasoner) is None or goal.depth >= settings.max_depth:
+            return False
+        return len(_own_failed_splits(ctx)) <= settings.refinements
 
     async def run(self, goal: Goal, ctx: StrategyContext) -> Outcome:
         return await _Run(goal, ctx).execute()
+
+
+def _own_failed_splits(ctx: StrategyContext) -> list[FailedSplit]:
+    return [split for split in ctx.failed_splits if split.decomposition.strategy == NAME]
 
 
 class _Run:
@@ -151,12 +164,23 @@ class _Run:
             rejection = await self._judge()
             if rejection is not None:
                 return Failed(reason=rejection, attempts=tuple(self.attempts))
-        draft = await self._draft()
-        premises = await self._premises()
-        feedback = ""
-        previous = ""
+        failed = _own_failed_splits(self.ctx)
+        if failed:  # a sketch of ours was accepted, but its AND node failed: refine it
+            draft = self.goal.informal_proof or "(the plan of the previous sketch)"
+            premises = ""
+            previous = failed[-1].decomposition.main_proof
+            feedback = "the sketch was accepted but its subgoals could not all be proved: " + "; ".join(
+                failed[-1].reasons or ("a subgoal failed",)
+            )
+            first_round = len(failed) + 1
+        else:
+            draft = await self._draft()
+            premises = await self._premises()
+            feedback = ""
+            previous = ""
+            first_round = 1
         reasons: list[str] = []
-        for round_number in range(1, self.settings.refinements + 2):
+        for round_number in range(first_round, self.settings.refinements + 2):
             request = (
                 self._sketch_request(draft, premises)
                 if not feedback
@@ -182,7 +206,7 @@ class _Run:
                     reasons.append(reason)
                     previous, feedback = sketch, text or reason
         return Failed(
-            reason=f"no usable sketch in {self.settings.refinements + 1} rounds: {reasons[-1] if reasons else ''}",
+            reason=f"no usable sketch in {self.settings.refinements + 1} rounds: {reasons[-1] if reasons else 'none'}",
             attempts=tuple(self.attempts),
         )
 

@@ -25,6 +25,7 @@ from prover.search.lemma_cache import LemmaCache
 from prover.search.strategies.base import (
     Decomposed,
     Failed,
+    FailedSplit,
     LeanPool,
     Outcome,
     Proved,
@@ -218,7 +219,41 @@ class Scheduler:
             retriever=self.services.retriever,
             search_started=self._started,
             rejected=self._rejected(node),
+            failed_splits=self._failed_splits(node),
         )
+
+    def _failed_splits(self, node: str) -> tuple[FailedSplit, ...]:
+        """The decompositions of ``node`` that failed, each with its failed or refuted subgoals' reasons."""
+        splits: list[FailedSplit] = []
+        for child in self.tree.children(node):
+            if (
+                self.tree.kind(child) is not NodeKind.decomposition
+                or self.tree.status(child) is not NodeStatus.failed
+            ):
+                continue
+            reasons = tuple(
+                f"{self.tree.goal(sub).name} ({self.tree.status(sub).value}): {self.tree.reason(sub)}"
+                for sub in self.tree.children(child)
+                if self.tree.status(sub) in (NodeStatus.failed, NodeStatus.refuted)
+            )
+            splits.append(FailedSplit(decomposition=self.tree.decomposition(child), reasons=reasons))
+        return tuple(splits)
+
+    def _refine_split(self, goal_node: str, decomposition_node: str) -> None:
+        """A decomposition of an open goal failed: its strategy runs again when it refines its own splits
+        (``refines_failed_splits``) and is still applicable (it bounds its own rounds)."""
+        work = self._work.get(goal_node)
+        if work is None or self.tree.status(goal_node).terminal:
+            return
+        name = self.tree.decomposition(decomposition_node).strategy
+        probe = self._context(goal_node)
+        goal = self.tree.goal(goal_node)
+        for index, strategy in enumerate(self.strategies):
+            refines = getattr(strategy, "refines_failed_splits", False)
+            if strategy.name == name and refines and strategy.applicable(goal, probe):
+                score = self._score(goal_node, strategy)
+                heapq.heappush(self._queue, (score, next(self._seq), goal_node, index, work.generation))
+                work.pending += 1
 
     def _rejected(self, node: str) -> tuple[AttemptRecord, ...]:
         """The attempts on ``node`` that Lean checked and rejected (not scan rejections, not crashes)."""
@@ -327,7 +362,8 @@ class Scheduler:
                     for task in list(work.tasks):
                         task.cancel()
             elif kind is NodeKind.decomposition and status is NodeStatus.failed:
-                for parent in self.tree.parents(node):
+                for parent in list(self.tree.parents(node)):
+                    self._refine_split(parent, node)
                     self._fail_if_exhausted(parent)
 
     async def _cancel_all(self) -> None:

@@ -153,6 +153,13 @@ class Meter:
     cache_keys: list[str] = field(default_factory=list)
 
 
+class FailedSplit(Frozen):
+    """A decomposition of the goal whose AND node failed, and the subgoals that made it fail."""
+
+    decomposition: Decomposition
+    reasons: tuple[str, ...] = ()  # "NAME (refuted): reason" per failed or refuted subgoal
+
+
 @dataclass
 class StrategyContext:
     """Everything one strategy run on one goal may use. Built by the scheduler for each run."""
@@ -167,6 +174,9 @@ class StrategyContext:
     # The attempts already recorded on this goal that Lean rejected (proof text and messages), oldest first:
     # what the repair strategy works from. A snapshot taken when the run starts.
     rejected: tuple[AttemptRecord, ...] = ()
+    # This goal's decompositions that failed, oldest first, each with why (its failed or refuted subgoals and
+    # their reasons): what a strategy that refines its own splits works from. A snapshot like ``rejected``.
+    failed_splits: tuple[FailedSplit, ...] = ()
     meter: Meter = field(default_factory=Meter)
 
     def model(self, role: Role) -> ProofModel | None:
