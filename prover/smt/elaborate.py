@@ -807,42 +807,87 @@ _FLIPPED = {CmpOp.lt: CmpOp.gt, CmpOp.gt: CmpOp.lt, CmpOp.le: CmpOp.ge, CmpOp.ge
 
 
 def bounds_of(var: str, sort: Sort, where: Formula) -> tuple[Term, Term] | None:
-    """``start ≤ var < stop``, each implied by one conjunct of ``where`` (ℕ starts at 0), or None."""
-    x = Var(var, sort)
-    one = Num(Fraction(1), sort)
+    """``start ≤ var < stop``, each implied by one conjunct of ``where`` (ℕ starts at 0), or None.
+
+    The range may be larger than the set (the filter ``where`` still decides membership); it never misses
+    a member.
+    """
     lower: Term | None = None
     upper: Term | None = None  # exclusive
     for conjunct in _conjuncts(where):
+        found: list[tuple[str, Term]] = []
         match conjunct:
             case Cmp(op=op, left=left, right=right):
                 if var in free_names(left) and var not in free_names(right):
-                    side, relation, other = left, op, right
+                    found = _side_bounds(left, op, right, var, sort)
                 elif var in free_names(right) and var not in free_names(left):
-                    side, relation, other = right, _FLIPPED.get(op, op), left
-                else:
-                    continue
-                if side == x:
-                    if relation in (CmpOp.lt, CmpOp.le, CmpOp.eq):
-                        upper = upper or (
-                            other if relation is CmpOp.lt else Arith(ArithOp.add, other, one, sort)
-                        )
-                    if relation in (CmpOp.gt, CmpOp.ge, CmpOp.eq):
-                        lower = lower or (
-                            other if relation is not CmpOp.gt else Arith(ArithOp.add, other, one, sort)
-                        )
-                elif relation in (CmpOp.lt, CmpOp.le, CmpOp.eq) and _dominates(side, var):
-                    # var ≤ side and side < other (≤, =): var < other (+ 1)
-                    upper = upper or (other if relation is CmpOp.lt else Arith(ArithOp.add, other, one, sort))
-            case Dvd(left=left, right=Num(value=value)) if left == x and value != 0:
+                    found = _side_bounds(right, _FLIPPED.get(op, op), left, var, sort)
+            case Dvd(left=left, right=Num(value=value)) if left == Var(var, sort) and value != 0:
                 # Nat.le_of_dvd, Int.natAbs_le_of_dvd_ne_zero: a divisor of m ≠ 0 is at most |m| in size
                 size = Num(abs(value), sort)
-                upper = upper or Arith(ArithOp.add, size, one, sort)
-                lower = lower or (None if sort is Sort.nat else Neg(size, sort))
+                found = [("upper", _plus_one(size))] + (
+                    [] if sort is Sort.nat else [("lower", Neg(size, sort))]
+                )
+        for kind, term in found:
+            if kind == "upper" and upper is None:
+                upper = term
+            elif kind == "lower" and lower is None:
+                lower = term
     if sort is Sort.nat and lower is None:
         lower = Num(Fraction(0), sort)
     if lower is None or upper is None:
         return None
     return lower, upper
+
+
+def _plus_one(term: Term) -> Term:
+    return Arith(ArithOp.add, term, Num(Fraction(1), term.sort), term.sort)
+
+
+def _side_bounds(side: Term, relation: CmpOp, other: Term, var: str, sort: Sort) -> list[tuple[str, Term]]:
+    """Bounds on ``var`` (of ``sort``) from ``side relation other``: ("upper", exclusive stop) and
+    ("lower", inclusive start), as terms of ``sort``; ``other`` does not mention ``var``."""
+    below = relation in (CmpOp.lt, CmpOp.le, CmpOp.eq)  # side ≤ other
+    above = relation in (CmpOp.gt, CmpOp.ge, CmpOp.eq)  # side ≥ other
+    strict = relation in (CmpOp.lt, CmpOp.gt)
+    match side:
+        case Var(name=name) if name == var:
+            found: list[tuple[str, Term]] = []
+            if below:
+                found.append(("upper", other if strict else _plus_one(other)))
+            if above:
+                found.append(("lower", _plus_one(other) if strict else other))
+            return found
+        case Coe(arg=inner) if inner.sort.is_integral:
+            # Int.le_floor, Int.ceil_le, Nat.le_floor, Int.toNat_le: for an integer a and a bound r,
+            # a ≤ r → a ≤ ⌊r⌋ and r ≤ a → ⌈r⌉ ≤ a (strict comparisons give the same, slightly larger ranges)
+            found = []
+            if below:
+                if inner.sort is Sort.nat:
+                    integral = Call(Fn.to_nat, (other,), Sort.nat) if other.sort is Sort.int else None
+                    cap = integral or Call(Fn.nat_floor, (other,), Sort.nat)
+                else:
+                    cap = Call(Fn.floor, (other,), Sort.int)
+                found += _side_bounds(inner, CmpOp.le, cap, var, sort)
+            if above and inner.sort is Sort.int and not other.sort.is_integral:
+                found += _side_bounds(inner, CmpOp.ge, Call(Fn.ceil, (other,), Sort.int), var, sort)
+            return found
+        case Call(fn=Fn.abs, args=(inner,)) if below:
+            # abs_le: |a| ≤ b ↔ -b ≤ a ∧ a ≤ b (abs_lt likewise, abs a = b gives both too)
+            return _side_bounds(inner, CmpOp.le, other, var, sort) + _side_bounds(
+                inner, CmpOp.ge, Neg(other, other.sort), var, sort
+            )
+        case Arith(op=ArithOp.add | ArithOp.sub as op, left=inner, right=shift, sort=inner_sort) if (
+            var not in free_names(shift) and inner_sort is not Sort.nat
+        ):
+            # a ± c ≤ b ↔ a ≤ b ∓ c (add_le_iff_nonpos_right ... in an ordered ring; not on ℕ, which truncates)
+            undo = ArithOp.sub if op is ArithOp.add else ArithOp.add
+            return _side_bounds(inner, relation, Arith(undo, other, shift, inner_sort), var, sort)
+        case _ if below and _dominates(side, var):
+            # var ≤ side and side ≤ other: var < other + 1 (Nat: the dominated term bounds the variable)
+            return [("upper", other if strict else _plus_one(other))]
+        case _:
+            return []
 
 
 def _element_type(element: Surface, scope: Scope) -> Sort | None:

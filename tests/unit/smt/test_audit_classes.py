@@ -197,6 +197,10 @@ def test_sets_given_by_a_set_builder(engine: SmtEngine) -> None:
     pinned = "(S : Set ℕ) (h : S = {n : ℕ | n < 10 ∧ Even n}) : S.ncard = 4"
     assert decide(engine, pinned).status is REFUTED  # {0, 2, 4, 6, 8}
     never_refuted(engine, ": Set.ncard {x : ℤ | x ≤ 7 ∧ -3 ≤ x ^ 3} = 11")  # no lower bound we read
+    # bounds through a cast and abs (Int.le_floor, Int.ceil_le, abs_le): |x - 2| ≤ 5.6 is -3 ≤ x ≤ 7
+    assert decide(engine, ": Set.ncard {x : ℤ | abs (x - 2) ≤ (5.6 : ℝ)} = 11").status is VALID
+    assert decide(engine, ": Set.ncard {x : ℤ | abs x < 3 * Real.pi} = 18").status is REFUTED  # it is 19
+    assert decide(engine, "(S : Finset ℕ) (h₀ : ∀ n : ℕ, n ∈ S ↔ (n : ℝ) < 4.5) : S.card = 5").status is VALID
 
 
 # ------------------------------------------------------------------------------------ the audit's rows
