@@ -814,7 +814,9 @@ def eval_command(
     problems: Annotated[
         str | None, typer.Option("--problems", help="Only these problems (comma-separated names).")
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Run directory (runs/NAME).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Run directory (default: eval.run_dir/DATASET.VARIANT).")
+    ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Problems at a time (eval.workers).")
     ] = None,
@@ -876,7 +878,7 @@ def eval_command(
             _eval_proofs(ctx, settings, selection, proofs, lean=lean, allow=set(allow or ()))
             return
         if out is None:
-            raise _usage_error("give the run directory with --out runs/NAME")
+            out = settings.eval.run_dir / selection.dataset.replace(":", "-")
         from prover.eval.report_files import audit_problems, write_audit, write_report
         from prover.eval.runner import EvalOptions, run_eval
         from prover.eval.views import EvalProgress, summary_table
@@ -1143,6 +1145,10 @@ def dojo_trace(
     that --timeout or Ctrl-C stops. A finished trace is kept in LeanDojo's cache: running again is instant.
 
     Exit 0 traced, 2 bad URL@COMMIT, 3 Lean, git, GitHub or LeanDojo's cache unavailable.
+
+    Examples:
+
+      prover dojo trace https://github.com/yangky11/lean4-example@7b6ecb9 --timeout 3600
     """
     import asyncio
 
@@ -1172,6 +1178,10 @@ def dojo_start(
     """Open a LeanDojo session on THEOREM of a traced REPO and print its initial goals.
 
     Exit 0 when the session starts, 2 bad URL@COMMIT, 3 not traced yet or Lean/LeanDojo unavailable.
+
+    Examples:
+
+      prover dojo start https://github.com/yangky11/lean4-example@7b6ecb9 Lean4Example.lean --theorem hello_world
     """
     import asyncio
 
@@ -1193,6 +1203,54 @@ def dojo_start(
     except ProverError as error:
         fail(error, ctx)
     typer.echo("\n\n".join(goals))
+
+
+@dojo_app.command("prove")
+def dojo_prove_command(
+    ctx: typer.Context,
+    repo: Annotated[str, typer.Argument(help="URL@COMMIT of a traced repository.")],
+    file: Annotated[str, typer.Argument(help="The theorem's file, relative to the repository root.")],
+    theorem: Annotated[str, typer.Option("--theorem", help="The theorem's fully qualified name.")],
+) -> None:
+    """Step search on THEOREM of a traced REPO through LeanDojo (search.cascade_tactics, best first), then
+    certify a found proof in command mode in the traced checkout (lean.repl_command runs there).
+
+    Exit 0 proved (certified), 1 not proved, 2 bad input, 3 not traced yet or Lean unavailable.
+
+    Examples:
+
+      prover dojo prove https://github.com/yangky11/lean4-example@7b6ecb9 Lean4Example.lean --theorem hello_world
+    """
+    import asyncio
+
+    from prover.lean.backend import LeanBackend
+    from prover.lean.dojo import DojoBackend, DojoTheorem, parse_repo_spec
+    from prover.lean.repl import ReplBackend
+    from prover.search.dojo_prove import DojoProveResult, dojo_prove
+
+    settings = load(ctx)
+
+    def open_checker(checkout: Path) -> LeanBackend:
+        return ReplBackend(settings.lean.model_copy(update={"project_dir": checkout}))
+
+    async def search() -> DojoProveResult:
+        spec = parse_repo_spec(repo)
+        backend = DojoBackend(settings.lean)
+        target = DojoTheorem(repo_url=spec.url, commit=spec.commit, file_path=file, full_name=theorem)
+        try:
+            return await dojo_prove(settings, target, dojo=backend, open_checker=open_checker)
+        finally:
+            await backend.close()
+
+    try:
+        result = asyncio.run(search())
+    except ProverError as error:
+        fail(error, ctx)
+    if result.status == "proved":
+        typer.echo(f"{result.name}: proved ({result.reason})\n{result.proof}")
+        raise typer.Exit(0)
+    typer.echo(f"{result.name}: not proved ({result.reason})")
+    raise typer.Exit(1)
 
 
 def main() -> None:

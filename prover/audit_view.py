@@ -8,20 +8,27 @@ from __future__ import annotations
 
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from prover.smt.audit import AuditRow
 
 STATUS_COLOUR = {"valid": "green", "refuted": "bold red", "vacuous": "bold magenta", "unknown": "yellow"}
 STATUSES = ("valid", "refuted", "vacuous", "unknown", "unsupported")
+NAME_WIDTH = 28
 
 
 def audit_table(title: str, rows: list[AuditRow]) -> Table:
-    """Theorem, status (``*``: hit the time limit), one line of evidence, seconds."""
+    """Theorem, status (``*``: hit the time limit), one line of evidence, seconds: fits 80 columns."""
     table = Table(title=escape(title))
-    table.add_column("theorem", no_wrap=True, overflow="ellipsis", max_width=32)
-    table.add_column("status", no_wrap=True)
-    table.add_column("evidence", no_wrap=True, overflow="ellipsis")
-    table.add_column("s", no_wrap=True, justify="right")
+    longest = max((len(row.name) for row in rows), default=7)
+    table.add_column("theorem", no_wrap=True, overflow="ellipsis", min_width=min(longest, NAME_WIDTH))
+    table.add_column(
+        "status",
+        no_wrap=True,
+        min_width=max(len(row.status.value) + row.timed_out for row in rows) if rows else 6,
+    )
+    table.add_column("evidence")  # may shrink; each row stays one line (a no-wrap Text, cut with …)
+    table.add_column("s", no_wrap=True, justify="right", min_width=5)
     for row in rows:
         style = STATUS_COLOUR.get(row.status.value, "dim")
         mark = "*" if row.timed_out else ""
@@ -29,7 +36,7 @@ def audit_table(title: str, rows: list[AuditRow]) -> Table:
         table.add_row(
             escape(row.name),
             f"[{style}]{row.status.value}{mark}[/]",
-            escape(evidence),
+            Text(evidence, no_wrap=True, overflow="ellipsis"),
             f"{row.elapsed_s:.2f}",
         )
     return table

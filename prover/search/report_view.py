@@ -56,14 +56,18 @@ class LiveProgress:
         self.tokens = event.spent.tokens
         self.lean_checks = event.spent.lean_checks
 
-    def render(self) -> Text:
+    def render(self, width: int | None = None) -> Text:
+        """The status line, cut with … to ``width`` columns (the terminal's) when given."""
         count = f"{self.started} of {self.total}" if self.total else str(self.started)
-        return Text(
+        line = Text(
             f"theorem {count}: {self.theorem} · goals {self.goals_open} open, {self.goals_proved} proved"
             f" · LLM {self.llm_calls} · Lean {self.lean_checks}",
             no_wrap=True,
             overflow="ellipsis",
         )
+        if width is not None:
+            line.truncate(width, overflow="ellipsis")
+        return line
 
 
 SHORT_REASON = 48
