@@ -132,7 +132,7 @@ def test_bad_inputs_exit_2(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
         ["eval", "minif2f", "--problems", "not_a_problem", "--out", "r"],
         ["eval", "minif2f", "--split", "nosplit", "--out", "r"],
         ["eval", "minif2f", "--file", "missing.jsonl", "--out", "r"],
-        ["eval", "minif2f", "--limit", "1"],
+        ["eval", "minif2f", "--proofs", "missing.jsonl"],
     ):
         result = run_prover(tmp_path, *args)
         assert result.returncode == 2, (args, result.stderr)
