@@ -167,3 +167,17 @@ def test_a_file_without_theorems_says_so(workdir: Path) -> None:
     assert done.returncode == 2
     line = one_line_error(done)
     assert "no theorems found" in line and "--theorem" not in line
+
+
+def test_in_place_on_a_read_only_file_fails_before_any_search(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import prover.search.output as output
+    from prover.errors import InputError
+
+    source = lean_file(workdir)
+    # Root may write anywhere, so the test answers os.access as an ordinary user's read-only file would.
+    monkeypatch.setattr(output.os, "access", lambda path, mode: Path(path) != source)
+    with pytest.raises(InputError, match="--in-place: file is not writable"):
+        plan_prove(source, in_place=True)
+    assert plan_prove(source, in_place=False).theorems == ("easy_one", "hard_one_with_a_rather_long_name")
