@@ -212,6 +212,13 @@ class DojoBackend:
         self._sessions[session.number] = session
         return self._step(session, initial, time.monotonic() - started)
 
+    async def checkout(self, repo_url: str, commit: str) -> Path:
+        """The traced repository's checkout in LeanDojo's cache (where its files can be checked in command
+        mode); ``LeanUnavailable`` with the fix when it is not traced."""
+        what = f"LeanDojo could not find the traced checkout of {repo_url}@{commit}"
+        module = await asyncio.to_thread(self._lean_dojo)
+        return await asyncio.to_thread(_traced_checkout, module, repo_url, commit, what)
+
     async def run_tactic(self, state: StateRef, tactic: str, *, timeout: float | None = None) -> StepResult:
         session = self._session_of(state)
         limit = self._lean.timeout_s if timeout is None else timeout
@@ -349,6 +356,22 @@ def _prepare(module: Any, theorem: DojoTheorem, timeout: int, what: str) -> Any:
     try:
         entry = module.Theorem(repo, Path(theorem.file_path), theorem.full_name)
         return module.Dojo(entry, timeout=timeout)
+    except Exception as exc:
+        raise dojo_failure(exc, what=what, module=module) from exc
+
+
+def _traced_checkout(module: Any, repo_url: str, commit: str, what: str) -> Path:
+    try:
+        repo = module.LeanGitRepo(repo_url, commit)
+        traced = module.is_available_in_cache(repo)
+    except Exception as exc:
+        raise dojo_failure(exc, what=what, module=module) from exc
+    if not traced:
+        raise LeanUnavailable(
+            f"{repo_url}@{commit} is not traced yet: run `prover dojo trace {repo_url}@{commit}`"
+        )
+    try:
+        return Path(module.get_traced_repo_path(repo))
     except Exception as exc:
         raise dojo_failure(exc, what=what, module=module) from exc
 

@@ -192,3 +192,9 @@ def test_backend_start_on_an_untraceable_local_repository_raises_the_projects_er
     raised = json.loads(done.stdout.strip().splitlines()[-1])
     assert raised["class"] == "LeanUnavailable" and raised["exit"] == 3
     assert "not traced yet" in raised["message"]
+
+
+def test_cli_dojo_prove_on_an_untraced_local_repository(local_lean_repo: str, tmp_path: Path) -> None:
+    env = without_lean(tmp_path, DISABLE_REMOTE_CACHE="1")
+    done = prover(["dojo", "prove", local_lean_repo, "Demo.lean", "--theorem", "t"], env, tmp_path)
+    assert_one_line_exit_3(done, "is not traced yet: run `prover dojo trace")
