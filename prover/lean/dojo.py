@@ -179,7 +179,8 @@ class DojoBackend:
     async def check(self, code: str, *, timeout: float | None = None, fresh: bool = False) -> CheckResult:
         raise BackendError(
             "LeanDojo interacts with theorems of a traced repository only; it cannot check arbitrary text "
-            "(use lean.backend 'repl' or 'kimina' for that)"
+            "(use lean.backend 'repl' or 'kimina' for that; for a traced repository: prover dojo prove "
+            "URL@COMMIT FILE --theorem NAME)"
         )
 
     async def check_many(self, codes: Sequence[str], *, timeout: float | None = None) -> list[CheckResult]:

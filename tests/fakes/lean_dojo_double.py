@@ -29,9 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pexpect.exceptions
-import requests
-
 
 @dataclass(frozen=True)
 class TacticState:
@@ -86,6 +83,8 @@ class LeanGitRepo:
     def __post_init__(self) -> None:
         BLOCKING_THREADS.append(threading.current_thread())
         if "offline" in self.url:
+            import requests  # the dojo extra's dependencies, as the real package raises them
+
             raise requests.exceptions.ConnectionError(
                 "HTTPSConnectionPool(host='api.github.com', port=443): Max retries exceeded"
             )
@@ -146,6 +145,8 @@ class Dojo:
             case "stale_trace":
                 raise AssertionError("Unable to find Lean4Repl.lean in the traced repo.")
             case "no_lake":
+                import pexpect.exceptions
+
                 raise pexpect.exceptions.ExceptionPexpect(
                     "The command was not found or was not executable: lake."
                 )

@@ -165,6 +165,8 @@ async def test_an_untraced_repository_is_refused_before_entering(dojo: DojoBacke
 async def test_what_the_real_package_raises_becomes_the_projects_error_with_its_fix(
     dojo: DojoBackend, update: dict[str, str], error: type[Exception], fix: str
 ) -> None:
+    for package in ("requests", "github", "pexpect"):  # the dojo extra's: what the real package raises
+        pytest.importorskip(package)
     with pytest.raises(error, match=fix) as caught:
         await dojo.start(THEOREM.model_copy(update=update))
     assert "\n" not in str(caught.value)
