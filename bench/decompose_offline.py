@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -48,17 +49,28 @@ def reported(source: str, goals: list[str]) -> CheckResult:
     )
 
 
-def _explain(subgoal: Goal, model: dict[str, str]) -> str:
-    """Why a step of a machine-checked proof can be refuted here."""
+CONTEXT_STEP = re.compile(
+    r"^\s*(intro|intros|rintro|by_contra!?|push_neg|obtain|rcases|cases'?|induction'?|subst|interval_cases|"
+    r"(rw|simp|simp_all|norm_num|field_simp|ring_nf)\b[^\n]*\bat\b)",
+    re.MULTILINE,
+)
+
+
+def _explain(subgoal: Goal, model: dict[str, str], before: str) -> str:
+    """Why a step of a machine-checked proof can be refuted here (``before``: the proof text before its hole)."""
     declaration = parse_file(f"{subgoal.statement} := by sorry").find(subgoal.name)
     bound = {b.name for b in expand_binders(declaration.binders)} if declaration is not None else set()
-    free = sorted(name for name in model if name not in bound)
-    if free:
+    if any(name not in bound for name in model):
         return (
-            f"free name(s) {', '.join(free)} introduced by the proof (set/let/obtain/intro): the textual goal "
-            "lacks their binding, Lean's printed goal would carry it"
+            "a name introduced by the proof (set/let/obtain/intro) is free in the textual goal; "
+            "Lean's printed goal binds it"
         )
-    return "needs inspection: engine bug or context the textual goal lacks (clear, cases, earlier rewriting)"
+    if CONTEXT_STEP.search(before):
+        return (
+            "an earlier step (intro, by_contra, obtain, cases, rw … at) changed the hypotheses; "
+            "the textual goal misses that, Lean's printed goal has it"
+        )
+    return "needs inspection: an engine bug or a real finding"
 
 
 def main() -> int:
@@ -120,9 +132,10 @@ def main() -> int:
                 z3[result.status] += 1
                 if result.status is SmtStatus.refuted:
                     model = ", ".join(f"{k} = {v}" for k, v in sorted((result.model or {}).items()))
-                    refuted.append(
-                        (subgoal.name, subgoal.statement, model, _explain(subgoal, result.model or {}))
-                    )
+                    use = next(u for u in split.holes if u.lemma == subgoal.name)
+                    before = proof[: LineIndex(proof).offset(use.pos)]
+                    why = _explain(subgoal, result.model or {}, before)
+                    refuted.append((subgoal.name, subgoal.statement, model, why))
     wall = time.perf_counter() - started
 
     print(f"DSP+ published proofs: {len(rows)} rows, {len(holes_all)} with `have` holes in the theorem\n")
