@@ -198,3 +198,25 @@ def test_repl_double_sorry_is_exit_1(runner: CliRunner, tmp_path: Path) -> None:
     assert re.search(
         rf"^{re.escape(str(path))}:1:9: warning: declaration uses ['`]sorry['`]$", result.stdout, re.M
     )
+
+
+@pytest.mark.parametrize("server_lines", ["body", "file"])
+def test_kimina_with_probed_lines_prints_what_the_repl_backend_prints(
+    runner: CliRunner, tmp_path: Path, server_lines: str
+) -> None:
+    """Default ``lean.kimina_lines`` (auto) against a server of either kind, the REPL double behind both."""
+    path = tmp_path / "Holes.lean"
+    path.write_text(
+        "import Mathlib\n\nopen Real\n\ntheorem u : (1 : ℕ) = 1 := by\n  sorry\n", encoding="utf-8"
+    )
+    repl_env = {
+        "PROVER_LEAN__REPL_COMMAND": json.dumps(Script(profile="v4.15").command(tmp_path)),
+        "PROVER_LEAN__WORKERS": "1",
+    }
+    through_repl = runner.invoke(app, ["check", str(path)], env=repl_env)
+    with KiminaFakeServer(lines=server_lines) as fake:  # type: ignore[arg-type]
+        env = {"PROVER_LEAN__BACKEND": "kimina", "PROVER_LEAN__KIMINA_URL": fake.url}
+        through_kimina = runner.invoke(app, ["check", str(path)], env=env)
+    assert through_repl.exit_code == through_kimina.exit_code == 1
+    assert through_kimina.stdout == through_repl.stdout
+    assert f"{path}:5:9: warning: declaration uses 'sorry'" in through_kimina.stdout.splitlines()
