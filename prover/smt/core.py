@@ -83,6 +83,7 @@ class Fn(StrEnum):
     to_nat = "Int.toNat"
     num = "Rat.num"
     den = "Rat.den"
+    zmod_inv = "ZMod.inv"  # args: (a, m): the inverse of a in ZMod m, as a representative in [0, m)
 
 
 class Predicate(StrEnum):

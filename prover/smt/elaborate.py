@@ -49,7 +49,8 @@ from prover.smt.core import (
     conjoin,
     free_names,
 )
-from prover.smt.evaluate import Evaluator
+from prover.smt.evaluate import Evaluator, Unevaluable
+from prover.smt.parse import parse_expression
 from prover.smt.syntax import SApp, SAscribe, SBin, SBinder, SChain, SName, SNum, SUn, Surface
 
 SORT_NAMES = {"ℕ": Sort.nat, "Nat": Sort.nat, "ℤ": Sort.int, "Int": Sort.int, "ℚ": Sort.rat, "Rat": Sort.rat}
@@ -155,9 +156,12 @@ class Scope:
     goal_mode: bool = False
     bound: dict[str, Sort] = field(default_factory=dict)
     sets: dict[str, Range] = field(default_factory=dict)  # finite sets pinned by a hypothesis
+    zmod: dict[str, int] = field(default_factory=dict)  # ZMod m variables (ℤ representatives) -> m
 
     def with_bound(self, name: str, sort: Sort) -> Scope:
-        return Scope(self.variables, self.functions, self.goal_mode, {**self.bound, name: sort}, self.sets)
+        bound = {**self.bound, name: sort}
+        zmod = {k: v for k, v in self.zmod.items() if k != name}
+        return Scope(self.variables, self.functions, self.goal_mode, bound, self.sets, zmod)
 
     def sort_of(self, name: str) -> Sort | None:
         if name in self.bound:
@@ -180,7 +184,8 @@ def resolve(name: str, scope: Scope) -> str:
             or full in NAT_VALUED
             or full in RANGE_SETS
             or full in DIVISOR_SETS
-            or full in ("Real.sqrt", "Real.pi", "Nat.ModEq", "Int.ModEq", "Int.natAbs", "Int.toNat")
+            or full
+            in ("Real.sqrt", "Real.pi", "Nat.ModEq", "Int.ModEq", "Int.natAbs", "Int.toNat", "Nat.Coprime")
         ):
             return full
     aliases = {
@@ -263,6 +268,8 @@ def equiv_call(fn: str, args: tuple[Surface, ...], scope: Scope) -> tuple[str, t
 
 def _infer_app(fn: str, args: tuple[Surface, ...], scope: Scope) -> Sort | None:
     fn, args = equiv_call(fn, args, scope)
+    if fn in (".val", "ZMod.val"):
+        return Sort.nat
     if fn in scope.functions:
         return scope.functions[fn].sort
     if fn in REAL_OPAQUE or fn in ("Real.sqrt", "NNReal.sqrt") or fn in COMPLEX_TO_REAL:
@@ -428,6 +435,14 @@ def _arity(fn: str, args: tuple[Surface, ...], count: int) -> None:
 
 def _elab_app(fn: str, args: tuple[Surface, ...], sort: Sort, scope: Scope) -> Term:
     fn, args = equiv_call(fn, args, scope)
+    if fn in (".val", "ZMod.val"):
+        _arity(fn, args, 1)
+        modulus = zmod_modulus([args[0]], scope)
+        if modulus is None:
+            raise OutsideFragment(f"{fn} of something not in ZMod")
+        m = Num(Fraction(modulus), Sort.int)
+        residue = Arith(ArithOp.mod, elab_zmod(args[0], modulus, scope), m, Sort.int)
+        return Call(Fn.to_nat, (residue,), Sort.nat)  # ZMod.val_intCast: (a : ZMod m).val = a % m
     if fn in scope.functions:
         decl = scope.functions[fn]
         _arity(fn, args, len(decl.arg_sorts))
@@ -631,6 +646,14 @@ def _relation(op: str, left: Surface, right: Surface, scope: Scope) -> Formula:
     if op in ("∈", "∉"):
         membership = _membership(left, right, scope)
         return Not(membership) if op == "∉" else membership
+    modulus = zmod_modulus([left, right], scope)
+    if modulus is not None:
+        if op not in ("=", "≠"):
+            raise OutsideFragment(f"relation {op!r} on ZMod {modulus}")
+        m = Num(Fraction(modulus), Sort.int)
+        zl, zr = (Arith(ArithOp.mod, elab_zmod(side, modulus, scope), m, Sort.int) for side in (left, right))
+        congruent = Cmp(CmpOp.eq, zl, zr)  # ZMod.intCast_eq_intCast_iff: equal in ZMod m ↔ congruent mod m
+        return congruent if op == "=" else Not(congruent)
     try:
         sort = tree_sort([left, right], scope)
     except OutsideFragment:
@@ -741,6 +764,10 @@ def _predicate(fn: str, args: tuple[Surface, ...], scope: Scope) -> Formula:
         sort = Sort.nat if fn == "Nat.ModEq" else Sort.int
         n, a, b = (elab_term(arg, sort, scope) for arg in args)
         return Cmp(CmpOp.eq, Arith(ArithOp.mod, a, n, sort), Arith(ArithOp.mod, b, n, sort))
+    if fn in ("Nat.Coprime", ".Coprime"):
+        _arity(fn, args, 2)  # Nat.Coprime m n := Nat.gcd m n = 1 (Nat.coprime_iff_gcd_eq_one)
+        pair = tuple(elab_term(arg, Sort.nat, scope) for arg in args)
+        return Cmp(CmpOp.eq, Call(Fn.gcd, pair, Sort.nat), Num(Fraction(1), Sort.nat))
     if fn in ("IsLeast", "IsGreatest"):
         _arity(fn, args, 2)
         return _extremum(fn == "IsLeast", args[0], args[1], scope)
@@ -1125,3 +1152,84 @@ def elab_complex(surface: Surface, scope: Scope) -> tuple[Term, Term]:
             if own is Sort.complex:
                 raise OutsideFragment(f"ℂ expression {_show(surface)} is not supported")
             return _real(elab_term(surface, Sort.real, scope))
+
+
+# ------------------------------------------------------------------------------------------ ZMod m
+def zmod_type(type_text: str) -> int | None:
+    """``ZMod m`` for a closed natural ``m ≥ 1``: m; None for any other type."""
+    words = type_text.split(maxsplit=1)
+    if len(words) != 2 or words[0] != "ZMod":
+        return None
+    try:
+        term = elab_term(parse_expression(words[1]), Sort.nat, Scope({}, {}))
+        value = Evaluator({}, deadline=time.monotonic() + CLOSED_BUDGET_S).term(term)
+    except (OutsideFragment, Unevaluable):
+        return None
+    return int(value) if isinstance(value, Fraction) and value.denominator == 1 and value >= 1 else None
+
+
+def zmod_modulus(items: list[Surface], scope: Scope) -> int | None:
+    """The m of a relation between ZMod m values: a ZMod variable or ascription among the tree's leaves."""
+    found: set[int] = set()
+
+    def walk(surface: Surface) -> None:
+        match surface:
+            case SName(name=name) if name in scope.zmod and name not in scope.bound:
+                found.add(scope.zmod[name])
+            case SAscribe(type_text=type_text) if (modulus := zmod_type(type_text)) is not None:
+                found.add(modulus)
+            case SBin(op=op, left=left, right=right) if op in ARITH_OPS:
+                walk(left)
+                walk(right)
+            case SBin(op="^", left=left):
+                walk(left)
+            case SUn(op="-" | "⁻¹", arg=arg):
+                walk(arg)
+            case _:
+                pass
+
+    for item in items:
+        walk(item)
+    if len(found) > 1:
+        raise OutsideFragment("ZMod values of different moduli")
+    return found.pop() if found else None
+
+
+def elab_zmod(surface: Surface, modulus: int, scope: Scope) -> Term:
+    """A ZMod m tree as an ℤ term congruent to its value: the cast ℤ → ZMod m is a ring hom (Int.cast_add,
+    Int.cast_mul, Int.cast_sub, Int.cast_pow), so only ``⁻¹`` needs m (``Fn.zmod_inv``)."""
+    match surface:
+        case SNum(value=value, decimal=False) if value.denominator == 1:
+            return Num(value, Sort.int)
+        case SName(name=name) if scope.zmod.get(name) == modulus and name not in scope.bound:
+            return Var(name, Sort.int)
+        case SBin(op="+" | "-" | "*" as op, left=left, right=right):
+            return Arith(
+                ARITH_OPS[op], elab_zmod(left, modulus, scope), elab_zmod(right, modulus, scope), Sort.int
+            )
+        case SBin(op="^", left=base, right=exponent):
+            if infer(exponent, scope) not in (None, Sort.nat):
+                raise OutsideFragment("a ZMod power whose exponent is not a natural number")
+            return Pow(elab_zmod(base, modulus, scope), elab_term(exponent, Sort.nat, scope), Sort.int)
+        case SUn(op="-", arg=arg):
+            return Neg(elab_zmod(arg, modulus, scope), Sort.int)
+        case SUn(op="⁻¹", arg=arg):
+            return Call(
+                Fn.zmod_inv, (elab_zmod(arg, modulus, scope), Num(Fraction(modulus), Sort.int)), Sort.int
+            )
+        case SAscribe(expr=expr, type_text=type_text) if zmod_type(type_text) == modulus:
+            return elab_zmod(expr, modulus, scope)
+        case SUn(op="↑", arg=arg):
+            return _integral_cast(arg, scope)
+        case SName() | SApp():
+            return _integral_cast(surface, scope)
+        case _:
+            raise OutsideFragment(f"ZMod {modulus} expression {_show(surface)} is not supported")
+
+
+def _integral_cast(surface: Surface, scope: Scope) -> Term:
+    """A ℕ or ℤ value cast into ZMod m (Nat.cast / Int.cast): its integer is a representative."""
+    own = infer(surface, scope)
+    if own is None or not own.is_integral or (isinstance(surface, SName) and surface.name in scope.zmod):
+        raise OutsideFragment(f"{_show(surface)} in ZMod is not an integer")
+    return elab_term(surface, Sort.int, scope)

@@ -407,6 +407,14 @@ class Evaluator:
                 return Fraction(max(_integer(args[0]), 0))  # Int.toNat_of_nonneg, Int.toNat_eq_zero
             case Fn.num:
                 return Fraction(_exact(args[0]).numerator)  # Rat.num: numerator in lowest terms (Rat.reduced)
+            case Fn.zmod_inv:
+                a, m = _integer(args[0]), _integer(args[1])
+                residue = a % m
+                if residue == 0:
+                    return Fraction(0)  # ZMod.inv_zero
+                if math.gcd(residue, m) != 1:
+                    raise Unevaluable("the inverse of a non-unit in ZMod")  # ZMod.inv is gcdA there
+                return Fraction(pow(residue, -1, m))  # ZMod.mul_inv_of_unit: the unique inverse of a unit
             case Fn.den:
                 return Fraction(_exact(args[0]).denominator)  # Rat.den: positive (Rat.den_pos), reduced
 

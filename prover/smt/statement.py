@@ -51,6 +51,7 @@ from prover.smt.elaborate import (
     parse_sort,
     resolve,
     usage_sort,
+    zmod_type,
 )
 from prover.smt.parse import parse_expression
 from prover.smt.syntax import SApp, SAscribe, SBin, SBinder, SChain, SName, SNum, SUn, Surface
@@ -302,12 +303,17 @@ class _Builder:
     definitions: list[Definition] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     pinned: list[tuple[str, str]] = field(default_factory=list)  # (set, hypothesis)
-    subtypes: dict[str, set[str]] = field(
-        default_factory=dict
-    )  # NNReal / ℕ+ variable -> operators it forbids
+    subtypes: dict[str, set[str]] = field(default_factory=dict)  # NNReal / ℕ+ variable -> its forbidden ops
+    zmod: dict[str, int] = field(default_factory=dict)  # ZMod m variable -> m
 
     def scope(self) -> Scope:
-        return Scope(dict(self.variables), dict(self.functions), self.goal_mode, sets=dict(self.sets))
+        return Scope(
+            dict(self.variables),
+            dict(self.functions),
+            self.goal_mode,
+            sets=dict(self.sets),
+            zmod=dict(self.zmod),
+        )
 
     def taken(self) -> set[str]:
         hidden = {v for h in self.hypotheses for v in free_names(h.formula)}
@@ -328,6 +334,7 @@ class _Builder:
         """A new binder ``name``: the one it hides keeps its meaning under an inaccessible name."""
         self.pending_sets.pop(name, None)
         self.subtypes.pop(name, None)
+        self.zmod.pop(name, None)
         self.sets.pop(name, None)
         old_names = {h.name for h in self.hypotheses} | set(self.dropped)
         if name in old_names:
@@ -384,6 +391,18 @@ class _Builder:
                 self.subtypes[name] = forbidden
                 bound = Cmp(CmpOp.ge, Var(name, carrier), Num(Fraction(low), carrier))
                 self.hypotheses.append(Hypothesis(f"{name} ≥ {low}", bound))
+            return
+        modulus = zmod_type(type_text)
+        if modulus is not None:
+            for name in names:
+                self.shadow(name)
+                self.variables[name] = Sort.int  # a representative: 0 ≤ x < m (ZMod.val_lt), equal mod m
+                self.zmod[name] = modulus
+                nonneg = Cmp(CmpOp.le, Num(Fraction(0), Sort.int), Var(name, Sort.int))
+                high = Cmp(CmpOp.lt, Var(name, Sort.int), Num(Fraction(modulus), Sort.int))
+                self.hypotheses.append(
+                    Hypothesis(f"{name} ∈ ZMod {modulus}", Logic(Connective.and_, nonneg, high))
+                )
             return
         equiv = _equiv_sorts(type_text)
         if equiv is not None:

@@ -58,6 +58,10 @@ class Untranslatable(OutsideFragment):
     """Z3 cannot express this exactly (a variable exponent, a factorial of a variable...)."""
 
 
+def _is_prime(n: int) -> bool:
+    return n >= 2 and all(n % d for d in range(2, int(n**0.5) + 1))
+
+
 def _primes_below(limit: int) -> list[int]:
     sieve = [True] * (limit + 1)
     sieve[0] = sieve[1] = False
@@ -249,9 +253,24 @@ class Translator:
                     ("nat_sqrt", n.sexpr()), z3.And(root >= 0, root * root <= n, n < (root + 1) * (root + 1))
                 )
                 return root
+            case Fn.zmod_inv:
+                return self._zmod_inv(args, values, env)
             case Fn.factorial | Fn.gcd | Fn.lcm | Fn.choose | Fn.num | Fn.den:
                 raise Untranslatable(f"{fn.value} of a non-numeral")
         del sort
+
+    def _zmod_inv(self, args: tuple[Term, ...], values: list[Any], env: dict[str, Any]) -> Any:
+        modulus = args[1]
+        if not isinstance(modulus, Num) or not _is_prime(int(modulus.value)):
+            raise Untranslatable("an inverse in ZMod n for n not a prime numeral")
+        if env and _mentions_any(args[0], set(env)):
+            raise Untranslatable("an inverse in ZMod under a quantifier")
+        a, m = values[0], z3.IntVal(int(modulus.value))
+        inverse = z3.Int(f"ZMod.inv({a.sexpr()})")
+        # ZMod p for p prime is a field: a ≠ 0 has the unique inverse (ZMod.mul_inv_of_unit), 0⁻¹ = 0
+        fact = z3.And(inverse >= 0, inverse < m, z3.If(a % m == 0, inverse == 0, (a * inverse) % m == 1))
+        self._fact(("zmod_inv", a.sexpr(), str(modulus.value)), fact)
+        return inverse
 
     def _opaque_app(self, name: str, args: tuple[Term, ...], sort: Sort, env: dict[str, Any]) -> Any:
         values = [self.term(arg, env) for arg in args]

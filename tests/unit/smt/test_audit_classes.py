@@ -224,3 +224,20 @@ def test_audit_rows_name_the_evidence_and_report_progress(tmp_path: Path) -> Non
     assert by_name["divides"].status is VACUOUS and "h₀ is false at n = 0" in by_name["divides"].evidence
     assert by_name["divides"].counterexample is None
     assert seen[-1] == (3, 3) and [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_zmod_by_representatives(engine: SmtEngine) -> None:
+    # ZMod.intCast_eq_intCast_iff: equal in ZMod m ↔ congruent mod m; ⁻¹ of a unit is the unique inverse
+    chain = "(x y z : ZMod 31) (h₀ : x = 3⁻¹) (h₁ : y = 5⁻¹) (h₂ : z = (x + y)⁻¹)"
+    assert decide(engine, f"{chain} : z = 29").status is VALID
+    wrong = decide(engine, f"{chain} : z = 28")
+    assert wrong.status is REFUTED and wrong.model == {"x": "21", "y": "25", "z": "29"}
+    assert decide(engine, ": (9 : ZMod 100)⁻¹ = 89").status is VALID
+    assert decide(engine, "(b : ZMod (11 ^ 2)) (h₀ : b = 24⁻¹) : b = 116").status is VALID
+    assert decide(engine, "(x : ZMod 6) : x ^ 2 = x").status is REFUTED  # x = 2
+    # ZMod.inv of a non-unit is not the naive inverse (it is gcdA): never evaluated, never refuted
+    never_refuted(engine, ": (4 : ZMod 6)⁻¹ = 0")
+    never_refuted(engine, "(x : ZMod 6) (h : x = 2) : x⁻¹ = 2")
+    # Nat.Coprime m n := Nat.gcd m n = 1
+    assert decide(engine, "(b : ℕ) (h : Nat.Coprime 4 b) : b = 1").status is REFUTED  # b = 3
+    never_refuted(engine, "(b : ℕ) (h : Nat.Coprime 4 b) : b % 2 = 1")
