@@ -8,8 +8,11 @@ check each by hand.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from functools import partial
 from pathlib import Path
 
 from prover.errors import InputError, LeanSourceError
@@ -17,8 +20,10 @@ from prover.lean.source import read_lean_file
 from prover.settings import SmtSettings
 from prover.smt.core import OutsideFragment
 from prover.smt.engine import SmtEngine
-from prover.smt.statement import query_from_declaration, split_declarations
+from prover.smt.statement import Declaration, query_from_declaration, split_declarations
 from prover.types import Frozen, SmtResult, SmtStatus
+
+WORKERS = 2  # threads, each with its own Z3 process: the audit is CPU-bound, and rows stay in file order
 
 
 class AuditRow(Frozen):
@@ -87,14 +92,65 @@ def audit_path(
         problems = load_problems(path)
         if not problems:
             raise InputError("no theorems found", where=str(path))
-        rows = []
-        with SmtEngine(settings) as engine:
-            for problem in problems:
-                result = engine.decide_statement(problem.formal_statement)
-                rows.append(_row(problem.name, result, settings.timeout_s))
-                progress(len(rows), len(problems))
-        return rows
+        jobs = [(p.name, partial(_decide_statement, p.formal_statement)) for p in problems]
+        return decide_all(jobs, settings, progress)
     return _audit_lean(path, settings, progress)
+
+
+Decide = Callable[[SmtEngine], SmtResult]
+
+
+def decide_all(
+    jobs: Sequence[tuple[str, Decide]],
+    settings: SmtSettings,
+    progress: AuditProgress = _no_progress,
+    *,
+    workers: int = WORKERS,
+) -> list[AuditRow]:
+    """One row per job, in order, decided by ``workers`` threads with a Z3 engine (process) each."""
+    local = threading.local()
+    engines: list[SmtEngine] = []
+    lock = threading.Lock()
+
+    def run(name: str, decide: Decide) -> AuditRow:
+        engine: SmtEngine | None = getattr(local, "engine", None)
+        if engine is None:
+            engine = local.engine = SmtEngine(settings)
+            with lock:
+                engines.append(engine)
+        return _row(name, decide(engine), settings.timeout_s)
+
+    rows: list[AuditRow | None] = [None] * len(jobs)
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        futures = {pool.submit(run, name, decide): index for index, (name, decide) in enumerate(jobs)}
+        for done, future in enumerate(as_completed(futures), 1):
+            rows[futures[future]] = future.result()
+            progress(done, len(jobs))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C or a failure: do not run the rest
+        raise
+    else:
+        pool.shutdown()
+    finally:
+        with lock:
+            for engine in engines:
+                engine.close()
+    return [row for row in rows if row is not None]
+
+
+def _decide_statement(statement: str, engine: SmtEngine) -> SmtResult:
+    return engine.decide_statement(statement)
+
+
+def _decide_declaration(declaration: Declaration, engine: SmtEngine) -> SmtResult:
+    started = time.monotonic()
+    try:
+        return engine.decide_query(query_from_declaration(declaration), started=started)
+    except OutsideFragment as error:
+        return SmtResult(
+            status=SmtStatus.unsupported, reason=str(error), elapsed_s=time.monotonic() - started
+        )
 
 
 def _audit_lean(path: Path, settings: SmtSettings, progress: AuditProgress) -> list[AuditRow]:
@@ -105,16 +161,5 @@ def _audit_lean(path: Path, settings: SmtSettings, progress: AuditProgress) -> l
         raise LeanSourceError(f"cannot split declarations: {error}", path=path) from error
     if not declarations:
         raise InputError("no theorems found", where=str(path))
-    rows = []
-    with SmtEngine(settings) as engine:
-        for declaration in declarations:
-            started = time.monotonic()
-            try:
-                result = engine.decide_query(query_from_declaration(declaration), started=started)
-            except OutsideFragment as error:
-                result = SmtResult(
-                    status=SmtStatus.unsupported, reason=str(error), elapsed_s=time.monotonic() - started
-                )
-            rows.append(_row(declaration.name, result, settings.timeout_s))
-            progress(len(rows), len(declarations))
-    return rows
+    jobs = [(d.name, partial(_decide_declaration, d)) for d in declarations]
+    return decide_all(jobs, settings, progress)

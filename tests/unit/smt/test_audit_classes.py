@@ -216,6 +216,7 @@ def test_audit_rows_name_the_evidence_and_report_progress(tmp_path: Path) -> Non
     rows = audit_path(
         source, SmtSettings(timeout_s=2.0), progress=lambda done, total: seen.append((done, total))
     )
+    assert [row.name for row in rows] == ["euler", "gcd_wrong", "divides"]  # file order, two workers
     by_name = {row.name: row for row in rows}
     assert by_name["euler"].status is REFUTED and by_name["euler"].counterexample == {}
     assert "f as defined by h₀" in by_name["euler"].evidence
