@@ -66,6 +66,7 @@ class ReplProcess:
         self.pid = proc.pid
         self._tree: list[psutil.Process] | None = None
         self._tree_at = 0.0
+        self._abandoned = False  # an exchange was cancelled after its request went out
 
     @classmethod
     async def start(
@@ -100,7 +101,7 @@ class ReplProcess:
 
     @property
     def alive(self) -> bool:
-        return self._proc.returncode is None
+        return self._proc.returncode is None and not self._abandoned
 
     @property
     def returncode(self) -> int | None:
@@ -117,6 +118,13 @@ class ReplProcess:
         except TimeoutError:
             await self.kill()
             raise ProcessTimedOut(f"no answer within {timeout:.1f} s") from None
+        except asyncio.CancelledError:
+            # The caller gave up mid-exchange: an answer may still come, and the next request would read
+            # it as its own. The process is never used again (the pool replaces a process not alive).
+            self._abandoned = True
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)
+            raise
 
     async def _exchange(self, payload: dict[str, Any]) -> dict[str, Any]:
         stdin, stdout = self._proc.stdin, self._proc.stdout
