@@ -1211,9 +1211,13 @@ def dojo_prove_command(
     repo: Annotated[str, typer.Argument(help="URL@COMMIT of a traced repository.")],
     file: Annotated[str, typer.Argument(help="The theorem's file, relative to the repository root.")],
     theorem: Annotated[str, typer.Option("--theorem", help="The theorem's fully qualified name.")],
+    no_llm: Annotated[
+        bool, typer.Option("--no-llm", help="Closing tactics only: no step model (llm.step).")
+    ] = False,
 ) -> None:
-    """Step search on THEOREM of a traced REPO through LeanDojo (search.cascade_tactics, best first), then
-    certify a found proof in command mode in the traced checkout (lean.repl_command runs there).
+    """Step search on THEOREM of a traced REPO through LeanDojo (the llm.step model's tactics and
+    search.cascade_tactics, best first), then certify a found proof in command mode in the traced checkout
+    (lean.repl_command runs there).
 
     Exit 0 proved (certified), 1 not proved, 2 bad input, 3 not traced yet or Lean unavailable.
 
@@ -1234,13 +1238,26 @@ def dojo_prove_command(
         return ReplBackend(settings.lean.model_copy(update={"project_dir": checkout}))
 
     async def search() -> DojoProveResult:
+        from prover.llm.base import Role
+        from prover.llm.budget import Accounting, Budget
+        from prover.llm.factory import build_model, open_response_cache
+
         spec = parse_repo_spec(repo)
+        model = None
+        if not no_llm:
+            budget = Budget(max_calls=settings.search.max_llm_calls)
+            cache = open_response_cache(settings)
+            model = build_model(
+                Role.step, settings.llm.step, cache=cache, budget=budget, accounting=Accounting()
+            )
         backend = DojoBackend(settings.lean)
         target = DojoTheorem(repo_url=spec.url, commit=spec.commit, file_path=file, full_name=theorem)
         try:
-            return await dojo_prove(settings, target, dojo=backend, open_checker=open_checker)
+            return await dojo_prove(settings, target, dojo=backend, open_checker=open_checker, model=model)
         finally:
             await backend.close()
+            if model is not None:
+                await model.close()
 
     try:
         result = asyncio.run(search())

@@ -1,9 +1,11 @@
 """``prover dojo prove``: step search on a theorem of a LeanDojo-traced repository, then certification.
 
 1. A LeanDojo session on the theorem (``DojoBackend.start``: it refuses a repository that is not traced).
-2. Best-first search over LeanDojo's tactic states: the candidates of a state are the configured closing
-   tactics (``search.cascade_tactics``), each passed through the forbidden-construct scan first; states
-   are deduplicated by their goals; ``search.step_max_expansions`` and ``search.step_max_depth`` cap it.
+2. Best-first search over LeanDojo's tactic states, as ``StepSearch`` does over REPL states: the candidates
+   of a state are the step model's tactics (untrusted: through ``candidate.tactic``; scored by their
+   log-probabilities) and the configured closing tactics (``search.cascade_tactics``, scanned too; a fixed
+   prior); states are deduplicated by their goals; ``search.step_max_expansions`` and
+   ``search.step_max_depth`` cap it. A tactic timeout or crash ends LeanDojo's session, and the search.
 3. LeanDojo finishing a tactic sequence is a candidate, never a result: the sequence is rebuilt into proof
    text, spliced into the theorem in the traced checkout's copy of the file, and certified there (scan,
    statement guard, fresh whole-file check + ``#print axioms``) by a command-mode backend run in that
@@ -19,13 +21,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from prover.errors import LeanSourceError
+from prover.errors import BudgetExhausted, LeanSourceError
 from prover.lean.backend import LeanBackend
 from prover.lean.dojo import DojoBackend, DojoTheorem
 from prover.lean.guard import scan_forbidden
 from prover.lean.text import parse_file
+from prover.llm.base import ProofModel
+from prover.llm.prompts import load_prompt
+from prover.search import candidate
 from prover.search.certification import CertificationResult, certify_text
-from prover.search.strategies.step import rebuild_proof
+from prover.search.strategies.step import DEPTH_PENALTY, PROMPT, SYMBOLIC_PRIOR, rebuild_proof
 from prover.settings import Settings
 from prover.types import Frozen, StateRef, StepStatus
 
@@ -48,39 +53,87 @@ async def dojo_prove(
     *,
     dojo: DojoBackend,
     open_checker: Callable[[Path], LeanBackend],
+    model: ProofModel | None = None,
 ) -> DojoProveResult:
-    """Search ``theorem`` through ``dojo``; certify a found proof with ``open_checker(checkout)``."""
+    """Search ``theorem`` through ``dojo``; certify a found proof with ``open_checker(checkout)``.
+
+    ``model`` (the ``step`` role) proposes tactics for each state, scored by their log-probabilities and
+    scanned as untrusted text; the closing tactics follow with a fixed prior."""
     root = await dojo.start(theorem)
     if root.status is not StepStatus.open or root.state is None:
         return DojoProveResult(name=theorem.full_name, status="not_proved", reason="no initial proof state")
-    tactics = _tactics(settings)
+    fixed = _tactics(settings)
+    proposer = _Proposer(settings, model)
     order = itertools.count()
-    frontier: list[tuple[int, int, StateRef, tuple[str, ...]]] = [(0, next(order), root.state, ())]
+    # (score, order, state, goals, tactics so far); lower score first
+    frontier: list[tuple[float, int, StateRef, tuple[str, ...], tuple[str, ...]]] = [
+        (0.0, next(order), root.state, root.goals, ())
+    ]
     seen = {root.goals}
     expansions = 0
-    rejected: list[tuple[str, ...]] = []
+    rejected = 0
     while frontier and expansions < settings.search.step_max_expansions:
-        _, _, state, sequence = heapq.heappop(frontier)
+        score, _, state, goals, sequence = heapq.heappop(frontier)
         expansions += 1
-        for tactic in tactics:
+        for tactic, logprob in await proposer.candidates(goals, fixed):
             step = await dojo.run_tactic(state, tactic)
             tried = (*sequence, tactic)
-            if step.status is StepStatus.proved:
-                outcome = await _certify(settings, theorem, tried, dojo, open_checker, expansions)
-                if outcome.status == "proved":
-                    return outcome
-                rejected.append(tried)
-            elif step.status is StepStatus.open and step.state is not None:
-                if step.goals in seen or len(tried) >= settings.search.step_max_depth:
-                    continue
-                seen.add(step.goals)
-                heapq.heappush(frontier, (len(tried), next(order), step.state, tried))
-            elif step.status in (StepStatus.timeout, StepStatus.crash):
-                break  # the session is closed: its states are gone
+            match step.status:
+                case StepStatus.proved:
+                    outcome = await _certify(settings, theorem, tried, dojo, open_checker, expansions)
+                    if outcome.status == "proved":
+                        return outcome
+                    rejected += 1
+                case StepStatus.open if step.state is not None:
+                    if step.goals in seen or len(tried) >= settings.search.step_max_depth:
+                        continue
+                    seen.add(step.goals)
+                    priority = score - logprob + DEPTH_PENALTY
+                    heapq.heappush(frontier, (priority, next(order), step.state, step.goals, tried))
+                case (
+                    StepStatus.timeout | StepStatus.crash
+                ):  # LeanDojo closed the session: its states are gone
+                    reason = f"the LeanDojo session ended ({step.status.value} on {tactic!r}) after {expansions} expansions"
+                    return DojoProveResult(
+                        name=theorem.full_name, status="not_proved", reason=reason, expansions=expansions
+                    )
     reason = f"no certified proof after {expansions} expansions ({len(seen)} states)"
     if rejected:
-        reason += f"; {len(rejected)} tactic proof(s) LeanDojo accepted failed certification"
+        reason += f"; {rejected} tactic proof(s) LeanDojo accepted failed certification"
     return DojoProveResult(name=theorem.full_name, status="not_proved", reason=reason, expansions=expansions)
+
+
+class _Proposer:
+    """Tactic candidates for a state: the step model's (scanned, best log-prob first), then the fixed ones."""
+
+    def __init__(self, settings: Settings, model: ProofModel | None) -> None:
+        self._settings = settings
+        self._model = model
+
+    async def candidates(self, goals: tuple[str, ...], fixed: list[str]) -> list[tuple[str, float]]:
+        scored: dict[str, float] = {}
+        if self._model is not None:
+            request = load_prompt(PROMPT).request(
+                endpoint=self._settings.llm.step.endpoint, goal="\n\n".join(goals), premises=""
+            )
+            try:
+                response = await self._model.generate(request)
+            except BudgetExhausted as exhausted:
+                log.info("step model budget spent (%s): closing tactics only from now on", exhausted)
+                self._model = None
+            else:
+                for choice in response.choices:
+                    match candidate.tactic(
+                        choice.text, allow_native_decide=self._settings.lean.allow_native_decide
+                    ):
+                        case candidate.Candidate(proof=tactic):
+                            logprob = choice.logprob if choice.logprob is not None else 0.0
+                            scored[tactic] = max(scored.get(tactic, logprob), logprob)
+                        case candidate.Rejected(reason=reason):
+                            log.info("step model tactic refused: %s", reason)
+        for tactic in fixed:
+            scored.setdefault(tactic, SYMBOLIC_PRIOR)
+        return sorted(scored.items(), key=lambda item: -item[1])
 
 
 def _tactics(settings: Settings) -> list[str]:

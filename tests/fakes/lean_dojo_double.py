@@ -135,6 +135,7 @@ class Dojo:
         self.timeout = timeout
         self.exited = False
         self.next_id = 1
+        self.tactics: list[str] = []  # every tactic that reached "LeanDojo", in order
         Dojo.instances.append(self)
 
     def __enter__(self) -> tuple[Dojo, TacticState]:
@@ -163,6 +164,7 @@ class Dojo:
         if not isinstance(state, TacticState):
             raise RuntimeError(f"Attempting to run a tactic on an invalid state {state}.")
         self.next_id += 1
+        self.tactics.append(tactic)
         match tactic:
             case "omega":
                 return ProofFinished(self.next_id, "")

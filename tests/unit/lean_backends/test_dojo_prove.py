@@ -16,6 +16,7 @@ from prover.errors import LeanUnavailable
 from prover.lean.backend import LeanBackend
 from prover.lean.dojo import DojoBackend, DojoTheorem
 from prover.lean.repl import ReplBackend
+from prover.llm.base import Choice, LLMRequest, LLMResponse
 from prover.search.dojo_prove import dojo_prove
 from prover.settings import LeanSettings, SearchSettings, Settings
 from tests.fakes import lean_dojo_double
@@ -116,3 +117,53 @@ async def test_an_untraced_repository_is_refused_before_any_search(tmp_path: Pat
             dojo=dojo,
             open_checker=checker_from(Script(), tmp_path, []),
         )
+
+
+class StepModel:
+    """A ``ProofModel`` for the step role answering every state with the same scored tactics."""
+
+    def __init__(self, *answers: tuple[str, float]) -> None:
+        self.answers = answers
+        self.requests: list[LLMRequest] = []
+
+    @property
+    def role(self) -> str:
+        return "step"
+
+    @property
+    def model_name(self) -> str:
+        return "scripted"
+
+    async def generate(self, request: LLMRequest) -> LLMResponse:
+        self.requests.append(request)
+        choices = tuple(
+            Choice(text=f"```lean4\n{t}\n```", logprob=lp, index=i) for i, (t, lp) in enumerate(self.answers)
+        )
+        return LLMResponse(role="step", model="scripted", choices=choices)
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_step_model_tactics_are_scanned_then_tried_best_first(checkout: Path, tmp_path: Path) -> None:
+    del checkout
+    model = StepModel(("sorry", -0.1), ("constructor", -0.5), ("omega", -0.9))
+    dojo = DojoBackend(LeanSettings(backend="dojo"), dojo_module=stand_in_module())
+    result = await dojo_prove(
+        settings(), THEOREM, dojo=dojo, open_checker=checker_from(Script(), tmp_path, []), model=model
+    )
+    await dojo.close()
+    assert result.status == "proved" and result.proof == "by\n  omega"
+    assert Dojo.instances[0].tactics == ["constructor", "omega"]  # `sorry` never reached LeanDojo
+    assert "a b : ℕ" in model.requests[0].messages[-1].content  # the state's goals went into the prompt
+
+
+async def test_a_tactic_timeout_ends_the_search(checkout: Path, tmp_path: Path) -> None:
+    del checkout
+    dojo = DojoBackend(LeanSettings(backend="dojo"), dojo_module=stand_in_module())
+    result = await dojo_prove(
+        settings("slow", "omega"), THEOREM, dojo=dojo, open_checker=checker_from(Script(), tmp_path, [])
+    )
+    await dojo.close()
+    assert result.status == "not_proved" and "session ended (timeout on 'slow')" in result.reason
+    assert Dojo.instances[0].tactics == ["slow"]
