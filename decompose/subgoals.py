@@ -166,7 +166,12 @@ def split_holes(
     index = LineIndex(source)
     proof_index = LineIndex(proof)
     hole_offsets = {t.start for t in tokenize(proof) if t.text == HOLE and not t.is_comment}
-    taken = declared_names(goal.header) | set(reserved_names) | {goal.name, goal.name.rsplit(".", 1)[-1]}
+    taken = (
+        declared_names(goal.header)
+        | set(reserved_names)
+        | set(goal.reserved_names)
+        | {goal.name, goal.name.rsplit(".", 1)[-1]}
+    )
     parent = _base_name(goal)
     by_key: dict[str, Goal] = {}
     uses: list[tuple[int, HoleUse]] = []
@@ -200,6 +205,7 @@ def split_holes(
             depth=goal.depth + 1,
             goal_text=sorry.goal,
             ancestors=(*goal.ancestors, goal.key),
+            reserved_names=goal.reserved_names,
         )
         existing = by_key.get(subgoal.key)
         if existing is None:

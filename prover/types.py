@@ -141,10 +141,12 @@ class Goal(Frozen):
     header: str = ""
     depth: int = 0
     goal_text: str | None = None  # the goal as Lean printed it, when it came from a proof state
-    # Neither is part of ``key``: an informal proof shipped with the problem (used by decomposition instead of
-    # drafting one), and the keys of the goals this one was split from (a subgoal equal to one is no progress).
+    # None is part of ``key``: an informal proof shipped with the problem (used by decomposition instead of
+    # drafting one), the keys of the goals this one was split from (a subgoal equal to one is no progress), and
+    # the names declared anywhere in the goal's file (helper lemmas must not clash with a later declaration).
     informal_proof: str | None = None
     ancestors: tuple[str, ...] = ()
+    reserved_names: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

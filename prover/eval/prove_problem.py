@@ -9,6 +9,7 @@ from prover.errors import DependencyError, ProverError
 from prover.eval.categories import category_of
 from prover.eval.results import ResultLine
 from prover.lean.failure_kinds import FailureKind, count_verdict_failures, merge_counts
+from prover.lean.text import parse_file
 from prover.search.prove_file import ProveSession, TheoremReport, prove_text
 from prover.search.trace import Trace
 from prover.search.tree import NodeKind, NodeStatus
@@ -30,6 +31,13 @@ def problem_file(problem: Problem) -> str:
         body = statement + " := by\n  sorry"
     header = problem.header.rstrip()
     return (header + "\n\n" if header else "") + body + "\n"
+
+
+def informal_proofs(problem: Problem, text: str) -> dict[str, str]:
+    """The dataset's informal proof (DSP+ carries one) for the theorem of ``text``, for decomposition's draft."""
+    if not problem.informal_proof:
+        return {}
+    return {d.name: problem.informal_proof for d in parse_file(text).declarations if d.name}
 
 
 def winning_strategy(trace: Trace) -> str | None:
@@ -91,7 +99,10 @@ async def prove_problem(session: ProveSession, problem: Problem, *, worker: str 
     """Prove one problem. A missing dependency (Lean, an endpoint) stops the run; other machinery failures
     become an ``error`` line for this problem."""
     try:
-        report = await prove_text(session, problem_file(problem), source=problem.name)
+        text = problem_file(problem)
+        report = await prove_text(
+            session, text, source=problem.name, informal_proofs=informal_proofs(problem, text)
+        )
     except DependencyError:
         raise
     except ProverError as error:

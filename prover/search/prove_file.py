@@ -206,7 +206,10 @@ async def _prove_one(
     informal_proof: str | None = None,
 ) -> tuple[TheoremReport, AssembledProof | None]:
     settings = session.settings
-    goal = goal_of(lean_file, declaration).model_copy(update={"informal_proof": informal_proof})
+    file_names = tuple(sorted({n for d in lean_file.declarations for n in (d.name, d.full_name) if n}))
+    goal = goal_of(lean_file, declaration).model_copy(
+        update={"informal_proof": informal_proof, "reserved_names": file_names}
+    )
     started = time.perf_counter()
     session.on_event(SearchEvent(kind=EventKind.theorem_started, theorem=goal.name))
     budget = SearchBudget(Limits.from_settings(settings.search), name=f"theorem {goal.name}")

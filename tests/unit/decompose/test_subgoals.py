@@ -66,6 +66,19 @@ def test_names_never_clash_with_the_header_or_reserved_names(algebra_176: Materi
     assert names == ["mathd_algebra_176_h1_2", "mathd_algebra_176_h2_2", "mathd_algebra_176_h3"]
 
 
+def test_names_never_clash_with_a_later_declaration_of_the_file(algebra_176: Material) -> None:
+    m = algebra_176
+    goal = m.goal.model_copy(update={"reserved_names": ("mathd_algebra_176_h3",)})
+    split = split_holes(goal, m.sketch, reported(goal_source(goal, m.sketch), list(m.hole_goals)))
+    assert [s.name for s in split.subgoals] == [
+        "mathd_algebra_176_h1",
+        "mathd_algebra_176_h2",
+        "mathd_algebra_176_h3_2",
+    ]
+    # subgoals carry the file's names down, so deeper splits avoid them too
+    assert all(s.reserved_names == ("mathd_algebra_176_h3",) for s in split.subgoals)
+
+
 def test_inaccessible_this_instances_and_let_values_are_used_correctly() -> None:
     goal = Goal(name="t", statement="theorem t (n : ℕ) (h : 0 < n) : 1 ≤ n", header="import Mathlib\n")
     proof = "by\n  have := h\n  have key : 1 ≤ n := sorry\n  exact key"
