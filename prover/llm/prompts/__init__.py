@@ -32,7 +32,17 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _SYSTEM_MARK = "=== system ==="
 _USER_MARK = "=== user ==="
 
-PROMPT_NAMES = ("informal_draft", "lean_sketch", "subgoal_judge", "whole_proof", "repair", "next_tactic")
+PROMPT_NAMES = (
+    "informal_draft",
+    "lean_sketch",
+    "sketch_correction",
+    "sketch_refinement",
+    "subgoal_judge",
+    "premise_queries",
+    "whole_proof",
+    "repair",
+    "next_tactic",
+)
 """Prompts the rest of prover relies on; ``validate_all_prompts`` fails start-up when one is missing."""
 
 
