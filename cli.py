@@ -484,7 +484,10 @@ def prove(
         typer.Option("--theorem", "-t", metavar="NAME", help="Prove only this theorem (repeatable)."),
     ] = None,
     at: Annotated[
-        int | None, typer.Option("--at", help="Prove only the theorem at this 1-based line (editor cursor).")
+        int | None,
+        typer.Option(
+            "--at", metavar="LINE", help="Prove only the theorem at this 1-based line (editor cursor)."
+        ),
     ] = None,
     budget_calls: Annotated[
         int | None,
