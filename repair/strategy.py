@@ -6,8 +6,10 @@ to ``repair.max_attempts``:
 
 1. normalise the proof (Lean 3 slips, ``rw x``, …) and recheck when anything changed;
    replace unknown identifiers with the real names nearest to them (``Retriever.lookup_name``), one batch;
-2. tool correction: a failing automation tactic is replaced in place by Z3's hints and
-   ``repair.tool_alternatives``, one batch;
+2. tool correction: a failing automation tactic is replaced in place, one batch per site, by Z3's hints for the
+   goal that tactic had to close (``local_goal``: the goal Lean printed with the error, else the stated type of
+   the enclosing ``have``), then Z3's hints for the whole goal, the tactic's partner, and
+   ``repair.tool_alternatives``;
 3. cut what fails, keep what works (``cut``), rechecking until Lean reports only sorries;
 4. holes become subgoals (``decompose.subgoals.split_holes``; the assembly is checked first) → ``Decomposed``;
    the children get the whole search (cascade, direct, step, decomposition) with their own budgets;
@@ -38,15 +40,19 @@ from prover.types import CheckResult, Goal, Message, Severity, SmtStatus, SorryG
 from repair.answers import repaired_proof
 from repair.cut import cut_failures, top_level_steps
 from repair.feedback import repair_request
+from repair.local_goal import enclosing_statement, statement_for_target, statement_from_message
 from repair.names import name_fixes, unknown_names
 from repair.ranking import rank, repairable
-from repair.tools import allowed_tactics, failing_sites, partner_tactics, tool_variants
+from repair.tools import ToolSite, allowed_tactics, failing_sites, partner_tactics, tool_variants
 
 log = logging.getLogger(__name__)
 
 NAME = "repair"
 MAX_CUT_ROUNDS = 8
 MAX_TOOL_SITES = 2
+MAX_LOCAL_Z3 = (
+    4  # Z3 queries on local goals per repaired attempt (repeated statements are answered from a cache)
+)
 
 
 def _errors(result: CheckResult) -> tuple[Message, ...]:
@@ -80,7 +86,8 @@ class _Run:
     goal: Goal
     ctx: StrategyContext
     attempts: list[AttemptRecord] = field(default_factory=list)
-    hints: tuple[str, ...] | None = None
+    hints: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Z3's hints per statement asked
+    local_queries: int = 0  # Z3 queries on local goals for the attempt being repaired (``MAX_LOCAL_Z3``)
 
     @property
     def role(self) -> Role:
@@ -169,8 +176,14 @@ class _Run:
 
     async def correct_tools(self, proof: str, result: CheckResult) -> tuple[str, CheckResult]:
         for site in failing_sites(goal_source(self.goal, proof), _errors(result))[:MAX_TOOL_SITES]:
+            local = await self.local_hints(goal_source(self.goal, proof), site, result)
             tactics = allowed_tactics(
-                [*await self.z3_hints(), *partner_tactics(site), *self.ctx.settings.repair.tool_alternatives],
+                [
+                    *local,
+                    *await self.z3_hints(self.goal.statement),
+                    *partner_tactics(site),
+                    *self.ctx.settings.repair.tool_alternatives,
+                ],
                 allow_native_decide=self.ctx.settings.lean.allow_native_decide,
             )
             variants = []
@@ -188,19 +201,43 @@ class _Run:
                 break
         return proof, result
 
-    async def z3_hints(self) -> tuple[str, ...]:
-        if self.hints is None:
-            self.hints = ()
-            smt = self.ctx.smt
-            if smt is not None and self.ctx.settings.smt.enabled:
-                try:
-                    verdict = await smt.decide_statement(self.goal.statement)
-                except TimeoutError:
-                    log.debug("Z3 gave no hints for %s in time", self.goal.name)
-                else:
-                    if verdict.status in (SmtStatus.valid, SmtStatus.vacuous):
-                        self.hints = verdict.hints
-        return self.hints
+    async def local_hints(self, source: str, site: ToolSite, result: CheckResult) -> tuple[str, ...]:
+        """Z3's hints for the goal the failing tactic had to close; () when it cannot be read or the
+        attempt's local queries are spent."""
+        statement = None
+        if site.message is not None:
+            statement = statement_from_message(site.message)
+        if statement is None:
+            target = enclosing_statement(source, site.start)
+            if target is not None and site.message is not None:
+                before = (site.message.pos.line, site.message.pos.column)
+                statement = statement_for_target(
+                    target, theorem=self.goal.statement, sorries=result.sorries, before=before
+                )
+        if statement is None or statement == self.goal.statement:
+            return ()
+        if statement not in self.hints:
+            if self.local_queries >= MAX_LOCAL_Z3:
+                return ()
+            self.local_queries += 1
+        return await self.z3_hints(statement)
+
+    async def z3_hints(self, statement: str) -> tuple[str, ...]:
+        """Z3's closing tactics for ``statement`` when Z3 finds it valid (or vacuous); asked once per run."""
+        if statement in self.hints:
+            return self.hints[statement]
+        hints: tuple[str, ...] = ()
+        smt = self.ctx.smt
+        if smt is not None and self.ctx.settings.smt.enabled:
+            try:
+                verdict = await smt.decide_statement(statement)
+            except TimeoutError:
+                log.debug("Z3 gave no hints for %s in time", statement[:80])
+            else:
+                if verdict.status in (SmtStatus.valid, SmtStatus.vacuous):
+                    hints = verdict.hints
+        self.hints[statement] = hints
+        return hints
 
     async def cut(self, proof: str, result: CheckResult) -> tuple[str, CheckResult] | None:
         """Cut failing steps until Lean reports no error; the sketch and its check, or None."""
@@ -358,6 +395,7 @@ class Repair:
         chosen = rank(goal, ctx.rejected)[: ctx.settings.repair.max_attempts]
         try:
             for record in chosen:
+                run.local_queries = 0
                 attempt = record.attempt
                 result = CheckResult(verdict=attempt.verdict or Verdict.lean_error, messages=attempt.messages)
                 outcome = await run.repair(attempt.proof.strip(), result, depth=1)

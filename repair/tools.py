@@ -2,9 +2,11 @@
 
 A site is the failing tactic with its arguments (``nlinarith [sq_nonneg (a - b)]``, ``norm_num at h``): the
 tactic Lean's error points at, or the last step of a ``by`` block Lean reports ``unsolved goals`` on. The
-replacements are Z3's hints first (closing tactics in likely order), then the failing tactic's partner with
-its own arguments (``linarith [h]`` ↔ ``nlinarith [h]``), then the configured alternatives, each once; a tactic the forbidden-construct scan rejects (``native_decide`` and friends unless allowed, anything that
-is not a plain tactic) is never offered, so correction cannot bring in what the scan keeps out of answers.
+replacements are Z3's hints first (closing tactics in likely order: for the site's own goal, see
+``repair.local_goal``, then for the whole goal), then the failing tactic's partner with its own arguments
+(``linarith [h]`` ↔ ``nlinarith [h]``), then the configured alternatives, each once; a tactic the
+forbidden-construct scan rejects (``native_decide`` and friends unless allowed, anything that is not a plain
+tactic) is never offered, so correction cannot bring in what the scan keeps out of answers.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class ToolSite(Frozen):
     start: int
     end: int
     tactic: str
+    message: Message | None = None  # the (first) error that points at it
 
 
 class ToolVariant(Frozen):
@@ -124,9 +127,8 @@ def failing_sites(text: str, errors: Sequence[Message]) -> list[ToolSite]:
         if _head(code, i) not in AUTOMATION:
             continue
         start = code[i].start
-        sites[start] = ToolSite(
-            start=start, end=_extent(text, code, i), tactic=text[start : _extent(text, code, i)]
-        )
+        end = _extent(text, code, i)
+        sites.setdefault(start, ToolSite(start=start, end=end, tactic=text[start:end], message=message))
     return [sites[k] for k in sorted(sites)]
 
 

@@ -154,11 +154,16 @@ async def harness_factory(tmp_path: Path) -> AsyncIterator[Any]:
 
 
 async def prove(
-    tmp_path: Path, script: Script, text: str, settings: Settings, models: dict[Role, ProofModel | None]
+    tmp_path: Path,
+    script: Script,
+    text: str,
+    settings: Settings,
+    models: dict[Role, ProofModel | None],
+    smt: SmtEngine | None = None,
 ) -> FileReport:
     backend = ReplBackend(settings.lean, command=script.command(tmp_path))
     strategies = [SymbolicCascade(), DirectProof(samples=1), Repair()]
-    session = ProveSession(settings=settings, backend=backend, models=models, strategies=strategies)
+    session = ProveSession(settings=settings, backend=backend, models=models, strategies=strategies, smt=smt)
     try:
         return await prove_text(session, text, source="test.lean")
     finally:
@@ -350,3 +355,70 @@ async def test_llm_repair_is_certified_and_a_changed_statement_is_rejected(
     notes = [n.attempt.attempt.note for n in report.theorems[0].trace.nodes if n.attempt]
     assert any("changes the theorem statement" in note for note in notes)
     assert any(note.startswith("llm (model: prover") for note in notes)
+
+
+# ------------------------------------------------------------------------------ tool correction, local goal
+LOCAL_NAME = "mathd_algebra_109"  # linear: Z3's hints for the theorem are linarith / nlinarith / norm_num
+LOCAL_PROOF = "by\n  have h : 2 * a * b ≤ a ^ 2 + b ^ 2 := by\n    linarith\n  linarith"
+# As Mathlib prints it: the state linarith reached, the have's target negated into `a✝`, then `failed`.
+LOCAL_LINARITH = (
+    "linarith failed to find a contradiction\ncase a\na b : ℝ\nh₀ : 3 * a + 2 * b = 12\nh₁ : a = 4\n"
+    "a✝ : 2 * a * b > a ^ 2 + b ^ 2\n⊢ False\nfailed"
+)
+LOCAL_FIX = r"\n    nlinarith \[sq_nonneg \(a - b\)[^\n]*\]\n  linarith"
+
+
+def tool_notes(attempts: list[str]) -> list[str]:
+    return [note.removeprefix("tools: ") for note in attempts if note.startswith("tools")]
+
+
+async def test_failing_linarith_in_a_have_gets_hints_for_its_own_goal_first_and_certifies(
+    tmp_path: Path, minif2f: MiniF2F, fake_openai: FakeOpenAI
+) -> None:
+    statement = minif2f.statement(LOCAL_NAME)
+    settings = make_settings(tmp_path, smt=True)
+    fake_openai.script(
+        r"Complete the following Lean 4 code", [f"```lean4\n{statement} := {LOCAL_PROOF}\n```"]
+    )
+    script = Script()
+    script.on_cmd(LOCAL_FIX + r"\s*(\n#print axioms[^\n]*\s*)?$", messages=accept(LOCAL_NAME))
+    script.on_cmd(r":= by\n    linarith\n  linarith\s*$", messages=[error(LOCAL_LINARITH, at="linarith")])
+    rejecting(script)
+    with SmtEngine(settings.smt) as z3:
+        whole = z3.decide_statement(statement)  # the theorem's own hints would not close the have
+        assert whole.hints and not any("sq_nonneg" in hint for hint in whole.hints)
+        models: dict[Role, ProofModel | None] = {Role.prover: model(fake_openai)}
+        report = await prove(tmp_path, script, minif2f.file(LOCAL_NAME), settings, models, smt=z3)
+    result = report.theorems[0].result
+    assert result.status is ProofStatus.proved, result.reason
+    assert re.search(r"have h : 2 \* a \* b ≤ a \^ 2 \+ b \^ 2 := by" + LOCAL_FIX, report.text)
+    sent = [r["cmd"] for r in requests(tmp_path) if "cmd" in r]
+    assert any("#print axioms" in c and re.search(LOCAL_FIX, c) for c in sent)  # certified as written
+    notes = tool_notes([n.attempt.attempt.note for n in report.theorems[0].trace.nodes if n.attempt])
+    assert re.match(r"linarith -> nlinarith \[sq_nonneg \(a - b\)", notes[0]), notes  # the local goal's hint
+    assert "linarith -> nlinarith" in notes[1:]  # the theorem's hints, partner and alternatives after it
+    assert len(notes) == len(set(notes))  # each replacement once
+
+
+async def test_without_a_printed_goal_the_have_statement_under_the_theorem_binders_gives_the_hints(
+    harness_factory: Any, minif2f: MiniF2F, tmp_path: Path
+) -> None:
+    goal = goal_of(minif2f, LOCAL_NAME)
+    settings = make_settings(tmp_path, smt=True)
+    harness = harness_factory(rejecting(Script().on_cmd(LOCAL_FIX + r"\s*$")), settings)
+    # An older linarith prints no goal: the enclosing have's statement stands in for it.
+    failed = rejected(
+        goal,
+        LOCAL_PROOF,
+        message_at(goal, LOCAL_PROOF, "    linarith", "linarith failed to find a contradiction"),
+    )
+    with SmtEngine(settings.smt) as z3:
+        gate = SmtGate(z3, timeout_s=30.0)
+        try:
+            outcome = await Repair().run(goal, harness.context((failed,), smt=gate))
+        finally:
+            gate.close()
+    assert isinstance(outcome, Proved), outcome
+    assert re.search(LOCAL_FIX, outcome.proof)
+    notes = tool_notes([a.attempt.note for a in outcome.attempts])
+    assert re.match(r"linarith -> nlinarith \[sq_nonneg \(a - b\)", notes[0]), notes
