@@ -175,7 +175,10 @@ class _Run:
         return self._best(proof, result, [(p, r) for (p, _), r in zip(fixes, results, strict=True)])
 
     async def correct_tools(self, proof: str, result: CheckResult) -> tuple[str, CheckResult]:
-        for site in failing_sites(goal_source(self.goal, proof), _errors(result))[:MAX_TOOL_SITES]:
+        shift = 0  # sites are read from the input text; a replacement at an earlier site moves the later ones
+        for found in failing_sites(goal_source(self.goal, proof), _errors(result))[:MAX_TOOL_SITES]:
+            site = found.model_copy(update={"start": found.start + shift, "end": found.end + shift})
+            before = len(proof)
             local = await self.local_hints(goal_source(self.goal, proof), site, result)
             tactics = allowed_tactics(
                 [
@@ -199,6 +202,7 @@ class _Run:
             )
             if result.verdict is Verdict.valid:
                 break
+            shift += len(proof) - before
         return proof, result
 
     async def local_hints(self, source: str, site: ToolSite, result: CheckResult) -> tuple[str, ...]:

@@ -13,22 +13,35 @@ from typing import Any
 
 import pytest
 
+import repair.strategy as repair_strategy
 from prover.lean.failure_kinds import FailureKind
 from prover.lean.repl import ReplBackend
+from prover.lean.text import LineIndex
 from prover.llm.base import ProofModel, Role
 from prover.llm.factory import build_model
 from prover.search.budget import Limits, SearchBudget
 from prover.search.prove_file import FileReport, ProveSession, prove_text
 from prover.search.prove_path import ProveRun
 from prover.search.report_view import as_json
-from prover.search.strategies.base import Failed, LeanPool, Proved, SmtGate, StrategyContext
+from prover.search.strategies.base import Failed, LeanPool, Proved, SmtGate, StrategyContext, goal_source
 from prover.search.strategies.direct import DirectProof
 from prover.search.strategies.symbolic import SymbolicCascade
 from prover.search.trace_view import failure_counts, summary_line
 from prover.search.tree import AttemptRecord
 from prover.settings import RoleSettings, Settings
 from prover.smt.engine import SmtEngine
-from prover.types import Attempt, Goal, Message, Premise, PremiseHit, ProofStatus, Severity, Verdict
+from prover.types import (
+    Attempt,
+    Goal,
+    Message,
+    Premise,
+    PremiseHit,
+    ProofStatus,
+    Severity,
+    SmtResult,
+    SmtStatus,
+    Verdict,
+)
 from repair.strategy import Repair
 from retrieval.names import NameMatcher
 from tests.fakes.openai_server import FakeOpenAI
@@ -422,3 +435,59 @@ async def test_without_a_printed_goal_the_have_statement_under_the_theorem_binde
     assert re.search(LOCAL_FIX, outcome.proof)
     notes = tool_notes([a.attempt.note for a in outcome.attempts])
     assert re.match(r"linarith -> nlinarith \[sq_nonneg \(a - b\)", notes[0]), notes
+
+
+class RecordingZ3:
+    """Stands in for the Z3 gate: every statement is 'valid' with one hint naming it; records the questions."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def decide_statement(self, statement: str) -> SmtResult:
+        self.asked.append(statement)
+        return SmtResult(status=SmtStatus.valid, hints=(f"nlinarith [hint_{len(self.asked)}]",))
+
+
+TWO_HAVES = (
+    "by\n  have h : 2 * a * b ≤ a ^ 2 + b ^ 2 := by\n    linarith\n"
+    "  have k : 0 ≤ (a - b) ^ 2 := by\n    linarith\n  linarith"
+)
+
+
+def two_have_failure(goal: Goal, proof: str) -> tuple[Message, ...]:
+    source = goal_source(goal, proof)
+    index = LineIndex(source)
+    first = source.index("    linarith") + 4
+    second = source.index("    linarith", first) + 4
+    return (
+        Message(severity=Severity.error, pos=index.pos(first), text="linarith failed"),
+        Message(severity=Severity.error, pos=index.pos(second), text="linarith failed"),
+    )
+
+
+async def test_local_goals_are_asked_once_per_statement_and_at_most_max_local_z3_per_attempt(
+    harness_factory: Any, minif2f: MiniF2F, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    goal = goal_of(minif2f, LOCAL_NAME)
+    settings = make_settings(tmp_path, smt=True)
+    harness = harness_factory(rejecting(Script()), settings)
+    # Two rejected attempts with the same two failing haves: the second attempt's questions are cached.
+    attempts = tuple(
+        rejected(goal, TWO_HAVES + "\n" * i, *two_have_failure(goal, TWO_HAVES)) for i in range(2)
+    )
+    z3 = RecordingZ3()
+    outcome = await Repair().run(goal, harness.context(attempts, smt=z3))
+    assert isinstance(outcome, Failed)
+    local_h = "theorem repair_local_goal (a b : ℝ) (h₀ : 3 * a + 2 * b = 12) (h₁ : a = 4) : 2 * a * b ≤ a ^ 2 + b ^ 2"
+    local_k = "theorem repair_local_goal (a b : ℝ) (h₀ : 3 * a + 2 * b = 12) (h₁ : a = 4) : 0 ≤ (a - b) ^ 2"
+    assert sorted(z3.asked) == sorted([local_h, goal.statement, local_k])  # each statement once
+    assert z3.asked[0] == local_h  # the first site's own goal before the theorem's
+    # The second site is replaced where it stands after the first site's replacement moved it.
+    assert any(
+        "have k : 0 ≤ (a - b) ^ 2 := by\n    nlinarith [hint_3]\n  linarith" in c for c in harness.commands()
+    )
+    # With a bound of one local question per attempt the second have gets the theorem's hints only.
+    monkeypatch.setattr(repair_strategy, "MAX_LOCAL_Z3", 1)
+    z3 = RecordingZ3()
+    await Repair().run(goal, harness.context(attempts[:1], smt=z3))
+    assert z3.asked == [local_h, goal.statement]
