@@ -74,8 +74,10 @@ _NATIVE_TACTICS = frozenset({"native_decide", "decide +native", "native := true"
 # `set_option` command before it) that the original does not have is a finding, since it can change how the
 # statement elaborates (`autoImplicit`, `relaxedAutoImplicit`, `elab.*`, `backward.*`, …). Options that weaken
 # checking itself (`debug.*`, e.g. `debug.skipKernelTC`) are forbidden anywhere in the file.
+# `tactic.hygienic` only decides whether names made inside tactic blocks are hygienic: the statement's text is
+# compared token for token anyway and the kernel re-checks the proof term (Seed-Prover sets it on every proof).
 HARMLESS_OPTIONS = ("maxHeartbeats", "maxRecDepth", "synthInstance.maxHeartbeats", "synthInstance.maxSize",
-                    "linter.*", "pp.*", "trace.*")  # fmt: skip
+                    "linter.*", "pp.*", "trace.*", "tactic.hygienic")  # fmt: skip
 WEAKENING_OPTIONS = ("debug.*",)
 
 

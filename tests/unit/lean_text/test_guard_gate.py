@@ -159,6 +159,7 @@ def test_a_bare_statement_original_falls_back_to_module_roots() -> None:
         "set_option synthInstance.maxHeartbeats 100000 in\n",
         "set_option linter.unusedVariables false in\n",
         "set_option pp.all true in\n",
+        "set_option tactic.hygienic false in\n",
     ],
 )
 def test_harmless_options_on_the_theorem_pass(prefix: str) -> None:
