@@ -897,7 +897,9 @@ def eval_command(
         )
         progress = EvalProgress()
         show_live = not _options(ctx).quiet
-        with Live(progress.render(), console=_console(stderr=True), auto_refresh=False) as live:
+        with Live(
+            progress.render(), console=_console(stderr=True), auto_refresh=False, transient=True
+        ) as live:
 
             def refresh(*_: Any) -> None:
                 if show_live:

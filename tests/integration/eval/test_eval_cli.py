@@ -154,3 +154,15 @@ def test_published_proofs_are_certified_statically_and_data_commands(
     shown = run_prover(tmp_path, "data", "show", "minif2f")
     assert shown.returncode == 0 and "splits: valid: 244, test: 244" in shown.stdout
     assert run_prover(tmp_path, "data", "show", "minif2f.nope").returncode == 2
+
+
+def test_a_missing_lean_is_one_line_on_its_own_exit_3(tmp_path: Path) -> None:
+    """The live progress line is gone before the error: stderr is exactly the one error line."""
+    (tmp_path / "prover.toml").write_text(
+        f'cache_dir = {json.dumps(str(tmp_path / "cache"))}\n\n[lean]\nrepl_command = ["lake-that-is-absent"]\n',
+        encoding="utf-8",
+    )
+    done = run_prover(tmp_path, "eval", "minif2f.dspplus", "--limit", "1", "--no-llm", "--out", "runs/a")
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), repr(done.stderr)
+    assert "lake-that-is-absent" in done.stderr
