@@ -102,7 +102,10 @@ class SentenceTransformerEncoder:
 
     @property
     def dimension(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the method; older releases only have the old name.
+        method = getattr(self._model, "get_embedding_dimension", None)
+        method = method or self._model.get_sentence_embedding_dimension
+        return int(method())
 
     def encode(self, texts: list[str]) -> FloatArray:
         vectors = self._model.encode(

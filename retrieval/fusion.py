@@ -17,7 +17,7 @@ RRF_K = 60  # the constant of Cormack et al. (2009); damps the weight of the ver
 # (name lookup, bm25, dense) weight of each ranking, by query kind. Invariant (tested): for informal text
 # the dense weight exceeds the BM25 weight, so the best dense hit always outranks every hit BM25 alone found.
 FUSION_WEIGHTS: Mapping[QueryKind, tuple[float, float, float]] = {
-    QueryKind.informal: (0.0, 0.25, 1.0),
+    QueryKind.informal: (0.0, 0.2, 1.0),
     QueryKind.formal: (0.0, 1.0, 1.0),
     QueryKind.error: (2.0, 0.5, 0.5),
 }

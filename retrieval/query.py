@@ -16,6 +16,7 @@ _HYPOTHESIS = re.compile(r"^\s*(?P<names>[^:⊢]+?)\s*:\s*(?P<type>.+)$")
 _MERGE_RRF_K = 60
 _PLAIN_WORD = re.compile(r"^[A-Za-z][a-z]+(?:'s)?[,.;:?!]?$")
 _FORMAL_MARK = re.compile(r"[≤≥<>=≠∣∑∏√→↔∀∃⊢ℝℕℤℚℂ^*/+:()\[\]{}|%∈∉⊆∩∪¬∧∨⁻¹•∘‖⌊⌈]|_|\w\.\w|:=")
+_LATEX_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\[.*?\\\]|\\\(.*?\\\)", re.DOTALL)
 _LEAN_HEAD = re.compile(r"^\s*(?:theorem|lemma|example)\b|⊢|:=")
 
 
@@ -28,12 +29,15 @@ class QueryKind(StrEnum):
 
 
 def classify_query(text: str) -> QueryKind:
-    """``error`` when Lean says a name is unknown; ``informal`` when plain words outnumber Lean tokens."""
+    """``error`` when Lean says a name is unknown; ``informal`` when plain words outnumber Lean tokens.
+
+    LaTeX math (``$…$``, ``\\[…\\]``, ``\\(…\\)``) is informal mathematics: it is set aside before counting.
+    """
     if names_in_error(text):
         return QueryKind.error
     if _LEAN_HEAD.search(text):
         return QueryKind.formal
-    tokens = text.split()
+    tokens = _LATEX_MATH.sub(" ", text).split()
     plain = sum(1 for token in tokens if _PLAIN_WORD.match(token))
     formal = sum(1 for token in tokens if _FORMAL_MARK.search(token))
     return QueryKind.informal if plain >= 2 and plain >= formal else QueryKind.formal

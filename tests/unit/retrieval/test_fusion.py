@@ -28,6 +28,9 @@ def test_query_kinds() -> None:
     assert classify_query("0 ≤ x ^ 2") is QueryKind.formal
     assert classify_query("unknown identifier 'Nat.prme_two_le'") is QueryKind.error
     assert classify_query("unknown constant 'Real.sqrt_lt'") is QueryKind.error
+    # LaTeX is informal mathematics, however many symbols its formulas have.
+    latex = "Show that for positive integer n, $\\sum_{k=0}^{n-1} (2k + 3) = (n + 1)^2 - 1$."
+    assert classify_query(latex) is QueryKind.informal
 
 
 def test_weighted_fusion_sums_weighted_reciprocal_ranks() -> None:
