@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 _UNKNOWN_NAME = re.compile(
     r"unknown (?:identifier|constant|declaration)\s+['‘`«]?(?P<name>[^\s'’`»]+)['’`»]?",
+    re.IGNORECASE,  # newer Lean writes "Unknown identifier `x`"
 )
 
 

@@ -19,6 +19,8 @@ def test_error_messages_yield_the_unknown_names() -> None:
     assert names_in_error(text) == ["Nat.pos_of_ne_zer", "Real.sqrt_lt"]
     assert names_in_error("unknown identifier «Foo.bar»") == ["Foo.bar"]
     assert names_in_error("type mismatch") == []
+    # the wording of newer REPLs (recorded in the HEAD transcripts)
+    assert names_in_error("Unknown identifier `my_fake_premise`") == ["my_fake_premise"]
 
 
 def test_one_edit_misspelling_finds_the_name() -> None:
