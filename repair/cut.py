@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from prover.lean.lexer import tokenize
+from prover.lean.masking import apply_outermost
 from prover.lean.tactic_blocks import BULLETS, BlockReader, Step
 from prover.lean.text import Declaration, LineIndex, parse_file
 from prover.types import Frozen, Message, Pos, Severity
@@ -184,16 +185,7 @@ def cut_failures(text: str, errors: Sequence[Message]) -> Cut:
             placed.add(offset)
         if in_proof:
             edits.extend(_declaration_edits(text, reader, declaration, in_proof))
-    kept: list[tuple[int, int, str, CutKind]] = []
-    for edit in sorted(set(edits), key=lambda e: (e[0], -e[1])):
-        if kept and edit[0] < kept[-1][1]:
-            continue  # inside an edit already made (a sorried body covers the errors in it)
-        if kept and edit[0] == kept[-1][0] == kept[-1][1] == edit[1]:
-            continue
-        kept.append(edit)
-    new_text = text
-    for start, end, replacement, _ in reversed(kept):
-        new_text = new_text[:start] + replacement + new_text[end:]
+    new_text, kept = apply_outermost(text, edits)  # a sorried body covers the errors in it
     records = tuple(
         CutEdit(kind=kind, line=index.pos(start).line, replaced=text[start:end])
         for start, end, _, kind in kept

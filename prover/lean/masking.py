@@ -18,11 +18,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import TypeVar
 
 from prover.lean.lexer import Token, tokenize
 from prover.lean.tactic_blocks import BULLETS, BlockReader, Step
 from prover.lean.text import Declaration, LineIndex, Span, parse_file
 from prover.types import Frozen, Message, Pos, Severity
+
+_Tag = TypeVar("_Tag")
 
 
 class MaskAction(StrEnum):
@@ -151,6 +154,25 @@ def _declaration_edits(
     return edits
 
 
+Edit = tuple[int, int, str, _Tag]  # (start offset, end offset, replacement, why)
+
+
+def apply_outermost(text: str, edits: Sequence[Edit[_Tag]]) -> tuple[str, list[Edit[_Tag]]]:
+    """Apply the outermost of overlapping edits (commenting out or sorrying a step already covers an edit
+    inside it; of two insertions at one point the first wins). Returns the new text and the edits applied."""
+    kept: list[Edit[_Tag]] = []
+    for edit in sorted(set(edits), key=lambda e: (e[0], -e[1])):
+        if kept and edit[0] < kept[-1][1]:
+            continue
+        if kept and edit[0] == kept[-1][0] == kept[-1][1] == edit[1]:
+            continue
+        kept.append(edit)
+    new_text = text
+    for start, end, replacement, _ in reversed(kept):
+        new_text = new_text[:start] + replacement + new_text[end:]
+    return new_text, kept
+
+
 def mask_errors(text: str, errors: Sequence[Pos | Message], *, strict: bool = False) -> MaskResult:
     """Apply one round of masking for ``errors`` (positions in ``text``; warnings are ignored)."""
     positions = _error_positions(errors)
@@ -180,15 +202,7 @@ def mask_errors(text: str, errors: Sequence[Pos | Message], *, strict: bool = Fa
     claimed = {p for d in parsed.declarations for p in positions if d.span.start <= p <= d.span.end}
     claimed |= unsolved_at
     unmasked.extend(p for p in positions if p not in claimed)
-    # Keep the outermost of overlapping edits: commenting out a step already covers a sorry inside it.
-    kept: list[tuple[int, int, str, MaskAction]] = []
-    for edit in sorted(set(edits), key=lambda e: (e[0], -e[1])):
-        if kept and edit[0] < kept[-1][1]:
-            continue
-        kept.append(edit)
-    new_text = text
-    for start, end, replacement, _ in reversed(kept):
-        new_text = new_text[:start] + replacement + new_text[end:]
+    new_text, kept = apply_outermost(text, edits)
     records = tuple(
         MaskEdit(action=action, line=index.pos(start).line, replaced=text[start:end])
         for start, end, _, action in kept
