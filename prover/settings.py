@@ -189,7 +189,9 @@ class RepairSettings(Section):
 class DecomposeSettings(Section):
     """Recursive decomposition (``decompose/``): informal draft → Lean sketch with holes → subgoals."""
 
-    enabled: bool = Field(default=True, description="decompose hard goals when a reasoner model is configured")
+    enabled: bool = Field(
+        default=True, description="decompose hard goals when a reasoner model is configured"
+    )
     max_depth: int = Field(default=4, ge=0, description="goals at this depth are not decomposed (Hilbert: 4)")
     sketches: int = Field(default=2, ge=1, description="sketches requested per round, in parallel (k)")
     sketch_corrections: int = Field(
@@ -202,10 +204,14 @@ class DecomposeSettings(Section):
         default=True, description="draft from the problem's informal proof when it has one (no LLM call)"
     )
     long_proof_lines: int = Field(
-        default=30, ge=0, description="a reasoner proof of a step longer than this is decomposed instead (0: off)"
+        default=30,
+        ge=0,
+        description="a reasoner proof of a step longer than this is decomposed instead (0: off)",
     )
     premises_k: int = Field(default=8, ge=0, description="retrieved premises shown in the sketch prompt")
-    judge: bool = Field(default=True, description="ask the reasoner whether unproved subgoals are true (YES/NO)")
+    judge: bool = Field(
+        default=True, description="ask the reasoner whether unproved subgoals are true (YES/NO)"
+    )
 
 
 class EvalSettings(Section):
