@@ -343,17 +343,8 @@ def import_lean_dojo() -> Any:
 
 def _prepare(module: Any, theorem: DojoTheorem, timeout: int, what: str) -> Any:
     """The ``Dojo`` for ``theorem``, not entered yet; refuses a repository that is not traced (blocking)."""
-    try:
-        repo = module.LeanGitRepo(theorem.repo_url, theorem.commit)
-        traced = module.is_available_in_cache(repo)
-    except Exception as exc:
-        raise dojo_failure(exc, what=what, module=module) from exc
-    if not traced:
-        raise LeanUnavailable(
-            f"{theorem.repo_url}@{theorem.commit} is not traced yet: run `prover dojo trace "
-            f"{theorem.repo_url}@{theorem.commit}` first (it builds the whole repository once; that can take "
-            "hours)"
-        )
+    advice = " first (it builds the whole repository once; that can take hours)"
+    repo = _traced_repo(module, theorem.repo_url, theorem.commit, what, advice=advice)
     try:
         entry = module.Theorem(repo, Path(theorem.file_path), theorem.full_name)
         return module.Dojo(entry, timeout=timeout)
@@ -361,7 +352,8 @@ def _prepare(module: Any, theorem: DojoTheorem, timeout: int, what: str) -> Any:
         raise dojo_failure(exc, what=what, module=module) from exc
 
 
-def _traced_checkout(module: Any, repo_url: str, commit: str, what: str) -> Path:
+def _traced_repo(module: Any, repo_url: str, commit: str, what: str, *, advice: str = "") -> Any:
+    """LeanDojo's ``LeanGitRepo`` for ``repo_url@commit``; ``LeanUnavailable`` when it is not traced (blocking)."""
     try:
         repo = module.LeanGitRepo(repo_url, commit)
         traced = module.is_available_in_cache(repo)
@@ -369,8 +361,13 @@ def _traced_checkout(module: Any, repo_url: str, commit: str, what: str) -> Path
         raise dojo_failure(exc, what=what, module=module) from exc
     if not traced:
         raise LeanUnavailable(
-            f"{repo_url}@{commit} is not traced yet: run `prover dojo trace {repo_url}@{commit}`"
+            f"{repo_url}@{commit} is not traced yet: run `prover dojo trace {repo_url}@{commit}`{advice}"
         )
+    return repo
+
+
+def _traced_checkout(module: Any, repo_url: str, commit: str, what: str) -> Path:
+    repo = _traced_repo(module, repo_url, commit, what)
     try:
         return Path(module.get_traced_repo_path(repo))
     except Exception as exc:
