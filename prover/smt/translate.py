@@ -46,7 +46,7 @@ from prover.smt.core import (
     Term,
     Var,
 )
-from prover.smt.evaluate import Evaluator, Unevaluable
+from prover.smt.evaluate import PRIME_TRIAL_LIMIT, Evaluator, Unevaluable, is_prime
 
 MAX_UNROLL = 2000
 FOLD_BUDGET_S = 0.5  # exact evaluation of one closed subterm
@@ -56,10 +56,6 @@ PRIME_TABLE_LIMIT = 1000
 
 class Untranslatable(OutsideFragment):
     """Z3 cannot express this exactly (a variable exponent, a factorial of a variable...)."""
-
-
-def _is_prime(n: int) -> bool:
-    return n >= 2 and all(n % d for d in range(2, int(n**0.5) + 1))
 
 
 def _primes_below(limit: int) -> list[int]:
@@ -261,7 +257,12 @@ class Translator:
 
     def _zmod_inv(self, args: tuple[Term, ...], values: list[Any], env: dict[str, Any]) -> Any:
         modulus = args[1]
-        if not isinstance(modulus, Num) or not _is_prime(int(modulus.value)):
+        # is_prime raises Unevaluable past its trial-division limit: such a modulus is not translated either
+        if (
+            not isinstance(modulus, Num)
+            or modulus.value > PRIME_TRIAL_LIMIT
+            or not is_prime(int(modulus.value))
+        ):
             raise Untranslatable("an inverse in ZMod n for n not a prime numeral")
         if env and _mentions_any(args[0], set(env)):
             raise Untranslatable("an inverse in ZMod under a quantifier")
