@@ -217,9 +217,11 @@ class KiminaBackend:
                 continue
             waits = 0
             found = results_by_id(self._endpoint, answer, [ident for ident, _ in chunk])
-            busy = [(ident, code) for ident, code in chunk if is_busy(found[ident])]
-            for ident, _ in chunk:
-                if not is_busy(found[ident]):
+            busy = []
+            for ident, code in chunk:
+                if is_busy(found[ident]):
+                    busy.append((ident, code))
+                else:
                     answered[ident] = (elapsed, found[ident])
                     self._counters.snippets += 1
             if busy:
