@@ -18,11 +18,11 @@ the proof's positions the same as in ``goal_source``'s text shifted by the heade
 
 from __future__ import annotations
 
-from prover.lean.guard import DEFAULT_IMPORT_ROOTS, check_statement, scan_forbidden
+from prover.lean.guard import check_statement
 from prover.lean.lexer import tokenize
-from prover.lean.normalize import extract_code, normalize_syntax
 from prover.lean.sketch import sorrify, splice
 from prover.lean.text import Declaration, parse_file
+from prover.search.candidate import Rejected, clean_code
 from prover.search.strategies.base import goal_source
 from prover.types import Frozen, Goal
 
@@ -88,15 +88,9 @@ def clean_sketch(
     llm_text: str, goal: Goal, *, allow_native_decide: bool = False, long_proof_lines: int = 0
 ) -> Sketch | SketchRejected:
     """The sketch (proof with holes) of ``goal`` in a reasoner's answer, or why it cannot be used."""
-    code = extract_code(llm_text)
-    if not code or not code.strip():
-        return SketchRejected(reason="no Lean code in the answer")
-    code = normalize_syntax(code)
-    findings = scan_forbidden(
-        code, allow_sorry=True, allow_native_decide=allow_native_decide, allowed_imports=DEFAULT_IMPORT_ROOTS
-    )
-    if findings:
-        return SketchRejected(reason="forbidden: " + "; ".join(f.message for f in findings))
+    code = clean_code(llm_text, allow_native_decide=allow_native_decide, allow_sorry=True)
+    if isinstance(code, Rejected):
+        return SketchRejected(reason=code.reason)
     declaration = _theorem(code, goal)
     if declaration is None:
         return SketchRejected(reason=f"no theorem {goal.name} in the answer")

@@ -22,14 +22,19 @@ class Rejected(Frozen):
     reason: str
 
 
-def _clean(llm_text: str, *, allow_native_decide: bool) -> str | Rejected:
+def clean_code(llm_text: str, *, allow_native_decide: bool, allow_sorry: bool = False) -> str | Rejected:
+    """The normalised Lean code of an answer once the forbidden-construct scan passes, or why it cannot be used
+    (``allow_sorry`` for sketches, whose holes are the point)."""
     code = extract_code(llm_text)
     if not code or not code.strip():
         return Rejected(reason="no Lean code in the answer")
     code = normalize_syntax(code)
     # Imports are harmless here (only the proof is kept), but an unknown one still marks a suspicious answer.
     findings = scan_forbidden(
-        code, allow_sorry=False, allow_native_decide=allow_native_decide, allowed_imports=DEFAULT_IMPORT_ROOTS
+        code,
+        allow_sorry=allow_sorry,
+        allow_native_decide=allow_native_decide,
+        allowed_imports=DEFAULT_IMPORT_ROOTS,
     )
     if findings:
         return Rejected(reason="forbidden: " + "; ".join(f.message for f in findings))
@@ -38,7 +43,7 @@ def _clean(llm_text: str, *, allow_native_decide: bool) -> str | Rejected:
 
 def whole_proof(llm_text: str, goal: Goal, *, allow_native_decide: bool = False) -> Candidate | Rejected:
     """The proof of ``goal`` inside a model's whole-proof answer."""
-    code = _clean(llm_text, allow_native_decide=allow_native_decide)
+    code = clean_code(llm_text, allow_native_decide=allow_native_decide)
     if isinstance(code, Rejected):
         return code
     parsed = parse_file(code)
@@ -57,7 +62,7 @@ def whole_proof(llm_text: str, goal: Goal, *, allow_native_decide: bool = False)
 
 def tactic(llm_text: str, *, allow_native_decide: bool = False) -> Candidate | Rejected:
     """One tactic from a model's next-tactic answer (the first non-empty line of its code)."""
-    code = _clean(llm_text, allow_native_decide=allow_native_decide)
+    code = clean_code(llm_text, allow_native_decide=allow_native_decide)
     if isinstance(code, Rejected):
         return code
     for line in code.splitlines():
