@@ -20,21 +20,12 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from prover.lean.lexer import tokenize
-from prover.lean.masking import apply_outermost
+from prover.lean.masking import BODY_KEYWORDS, apply_outermost, error_positions
 from prover.lean.tactic_blocks import BULLETS, BlockReader, Step
 from prover.lean.text import Declaration, LineIndex, parse_file
-from prover.types import Frozen, Message, Pos, Severity
+from prover.types import Frozen, Message, Pos
 
 HOLE = "sorry"
-# Steps whose nested proof is cut on its own (the keyword that starts the proof).
-_BODY_KEYWORDS: dict[str, frozenset[str]] = {
-    "have": frozenset({":="}),
-    "obtain": frozenset({":="}),
-    "suffices": frozenset({"by", "from"}),
-    "show": frozenset({"from", "by"}),
-    "case": frozenset({"=>"}),
-    "next": frozenset({"=>"}),
-}
 
 
 class CutKind(StrEnum):
@@ -72,11 +63,6 @@ def top_level_steps(text: str, name: str) -> list[Step]:
     return reader.steps(by_token + 1, reader.token_at(declaration.proof_span.end_offset))
 
 
-def error_positions(errors: Sequence[Message]) -> list[Pos]:
-    """Positions of the error-severity messages, in file order, each once."""
-    return sorted({m.pos for m in errors if m.severity is Severity.error}, key=lambda p: (p.line, p.column))
-
-
 def _containing(steps: Sequence[Step], offset: int) -> Step | None:
     for step in steps:
         if step.start <= offset <= step.end:
@@ -90,7 +76,7 @@ def _body(reader: BlockReader, step: Step) -> tuple[int, int, int] | None:
     head = step.head(code)
     if head in BULLETS:
         return (step.first, step.first + 1, step.stop) if step.first + 1 < step.stop else None
-    words = _BODY_KEYWORDS.get(head)
+    words = BODY_KEYWORDS.get(head)
     if words is None:
         return None
     keyword = reader.find_depth0(step.first + 1, step.stop, words)

@@ -29,9 +29,8 @@ class NameFix(Frozen):
 
 
 def names_in(message: Message) -> list[str]:
-    """The unknown names of one error; Lean from v4.2x capitalises (``Unknown identifier `x` ``)."""
-    text = message.text.lstrip()
-    return names_in_error(text[:1].lower() + text[1:])
+    """The unknown names of one error (``names_in_error`` also reads v4.2x's ``Unknown identifier `x` ``)."""
+    return names_in_error(message.text)
 
 
 def unknown_names(errors: Sequence[Message]) -> list[str]:

@@ -26,6 +26,15 @@ from prover.lean.text import Declaration, LineIndex, Span, parse_file
 from prover.types import Frozen, Message, Pos, Severity
 
 _Tag = TypeVar("_Tag")
+# Steps that carry a nested proof, and the keywords that start it (a bullet's proof is the rest of the bullet).
+BODY_KEYWORDS: dict[str, frozenset[str]] = {
+    "have": frozenset({":="}),
+    "obtain": frozenset({":="}),
+    "suffices": frozenset({"by", "from"}),
+    "show": frozenset({"from", "by"}),
+    "case": frozenset({"=>"}),
+    "next": frozenset({"=>"}),
+}
 
 
 class MaskAction(StrEnum):
@@ -52,7 +61,8 @@ class MaskResult(Frozen):
     last_errors: str = ""
 
 
-def _error_positions(errors: Sequence[Pos | Message]) -> list[Pos]:
+def error_positions(errors: Sequence[Pos | Message]) -> list[Pos]:
+    """Positions of the errors (warnings and infos dropped), in file order, each once."""
     positions: list[Pos] = []
     for error in errors:
         match error:
@@ -71,14 +81,7 @@ def _body_range(reader: BlockReader, step: Step) -> tuple[int, int] | None:
     head = step.head(code)
     if head in BULLETS:
         return (step.first + 1, step.stop) if step.first + 1 < step.stop else None
-    words = {
-        "have": frozenset({":="}),
-        "obtain": frozenset({":="}),
-        "suffices": frozenset({"by", "from"}),
-        "show": frozenset({"from", "by"}),
-        "case": frozenset({"=>"}),
-        "next": frozenset({"=>"}),
-    }.get(head)
+    words = BODY_KEYWORDS.get(head)
     if words is None:
         keyword = reader.find_depth0(step.first + 1, step.stop, frozenset({"by"}))
         return (keyword + 1, step.stop) if keyword + 1 < step.stop else None
@@ -175,7 +178,7 @@ def apply_outermost(text: str, edits: Sequence[Edit[_Tag]]) -> tuple[str, list[E
 
 def mask_errors(text: str, errors: Sequence[Pos | Message], *, strict: bool = False) -> MaskResult:
     """Apply one round of masking for ``errors`` (positions in ``text``; warnings are ignored)."""
-    positions = _error_positions(errors)
+    positions = error_positions(errors)
     unsolved_at = {
         e.pos
         for e in errors
@@ -216,7 +219,7 @@ def _fingerprint(*parts: str) -> str:
 
 def mask_step(text: str, errors: Sequence[Pos | Message], previous: MaskResult | None = None) -> MaskResult:
     """One loop-safe round: pass the previous round's result back in; stop when ``done``."""
-    positions = _error_positions(errors)
+    positions = error_positions(errors)
     history = previous.history if previous is not None else ()
     if not positions:
         return MaskResult(text=text, done=True, reason="no errors", history=history)
