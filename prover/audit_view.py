@@ -11,9 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from prover.smt.audit import AuditRow
+from prover.types import SmtStatus
 
 STATUS_COLOUR = {"valid": "green", "refuted": "bold red", "vacuous": "bold magenta", "unknown": "yellow"}
-STATUSES = ("valid", "refuted", "vacuous", "unknown", "unsupported")
 NAME_WIDTH = 28
 
 
@@ -44,7 +44,7 @@ def audit_table(title: str, rows: list[AuditRow]) -> Table:
 
 def audit_summary(rows: list[AuditRow], timeout_s: float) -> list[str]:
     """The counts per status, then (when any) the rows that hit the time limit (plain text lines)."""
-    counts = {status: sum(1 for row in rows if row.status.value == status) for status in STATUSES}
+    counts = {status.value: sum(1 for row in rows if row.status is status) for status in SmtStatus}
     lines = [", ".join(f"{status}: {count}" for status, count in counts.items())]
     timed_out = [row.name for row in rows if row.timed_out]
     if timed_out:

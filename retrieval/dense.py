@@ -17,10 +17,8 @@ from typing import Any
 import numpy as np
 
 from prover.errors import RetrievalError
-from prover.types import Premise
 from retrieval.bm25 import top_k
 from retrieval.encoder import FloatArray, QueryEncoder
-from retrieval.text import indexed_text
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +39,6 @@ def _single_threaded_blas() -> AbstractContextManager[object]:
         return nullcontext()
     limiter: AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
     return limiter
-
-
-def premise_text(premise: Premise) -> str:
-    """What a premise's embedding is computed from (``retrieval.text.indexed_text``)."""
-    return indexed_text(premise)
 
 
 def _usearch_index() -> Any:

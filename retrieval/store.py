@@ -214,14 +214,15 @@ def build_index(
 def _build_dense(
     premises: list[Premise], model_spec: str, dense_dir: Path, report: ProgressCallback, max_tokens: int
 ) -> None:
-    from retrieval.dense import premise_text, save_embeddings
+    from retrieval.dense import save_embeddings
     from retrieval.encoder import SentenceTransformerEncoder, resolve_model
+    from retrieval.text import indexed_text
 
     model = resolve_model(model_spec)
     started = time.perf_counter()
     encoder = SentenceTransformerEncoder(model, max_seq_length=max_tokens)
     loaded = time.perf_counter()
-    texts = [premise_text(p) for p in premises]
+    texts = [indexed_text(p) for p in premises]
     stage = f"dense embeddings ({model.spec})"
     report(stage, 0, len(texts))
     vectors = encoder.encode_documents(texts, lambda done: report(stage, done, len(texts)))
