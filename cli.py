@@ -976,7 +976,7 @@ def report(
       prover report runs/first
       prover report runs/first runs/second
     """
-    from prover.eval.report import compare
+    from prover.eval.report import compare, read_audit_file
     from prover.eval.report_files import write_audit, write_report
     from prover.eval.views import comparison_table, summary_table
 
@@ -985,19 +985,7 @@ def report(
             _console().print(comparison_table(compare(run, other)))
             return
         if audit_file is not None:
-            import json
-
-            from prover.smt.audit import AuditRow
-
-            try:
-                rows = [
-                    AuditRow.model_validate(r) for r in json.loads(audit_file.read_text(encoding="utf-8"))
-                ]
-            except (OSError, ValueError) as error:
-                raise _usage_error(
-                    f"{audit_file}: not a `prover audit --format json` file ({error})"
-                ) from error
-            write_audit(run, rows)
+            write_audit(run, read_audit_file(audit_file))
         summary = write_report(run)
     except ProverError as error:
         fail(error, ctx)

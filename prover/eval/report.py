@@ -107,13 +107,16 @@ class Summary(Frozen):
 
 def read_audit(run_dir: Path) -> list[AuditRow] | None:
     path = run_dir / AUDIT_FILE
-    if not path.is_file():
-        return None
+    return read_audit_file(path) if path.is_file() else None
+
+
+def read_audit_file(path: Path) -> list[AuditRow]:
+    """The rows of a ``prover audit --format json`` file; InputError when it cannot be read as one."""
     try:
         import json
 
         return [AuditRow.model_validate(row) for row in json.loads(path.read_text(encoding="utf-8"))]
-    except (ValueError, ValidationError) as error:
+    except (OSError, ValueError, ValidationError) as error:
         raise InputError(f"not a `prover audit --format json` file: {error}", where=str(path)) from error
 
 

@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError
 
 from prover.errors import InputError
 from prover.search.output import write_atomic
-from prover.types import Frozen, ProofStatus
+from prover.types import Frozen, ProofResult, ProofStatus
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +33,13 @@ RESULTS = "results.jsonl"
 SESSIONS = "sessions.jsonl"
 
 
-class ResultLine(Frozen):
-    """One finished problem of an eval run."""
+class ResultLine(ProofResult):
+    """One finished problem of an eval run: its ``ProofResult`` (``proof`` is the certified theorem text,
+    None unless proved) and what an eval reports besides."""
 
-    name: str
     category: str
-    status: ProofStatus
-    reason: str = ""
-    proof: str | None = None  # the certified theorem text (None unless proved)
     strategy: str | None = None  # the strategy that closed the root goal
     depth: int = 0  # deepest goal of the proof (0: the root was proved directly)
-    elapsed_s: float = 0.0
-    llm_calls: int = 0
-    tokens: int = 0
-    cost_usd: float = 0.0
-    lean_checks: int = 0
     failure_kinds: dict[str, int] = Field(default_factory=dict)  # Lean's rejections of attempts, by kind
     worker: str = ""  # where it ran (local, or a Ray node)
 
