@@ -261,7 +261,7 @@ class Scheduler:
         for child in self.tree.children(node):
             if self.tree.kind(child) is not NodeKind.attempt:
                 continue
-            record: AttemptRecord = self.tree.graph.nodes[child]["record"]
+            record = self.tree.record(child)
             if record.attempt.verdict in REPAIRABLE and record.attempt.proof.strip():
                 records.append(record)
         return tuple(records)

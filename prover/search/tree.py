@@ -171,6 +171,10 @@ class SearchTree:
         via: str | None = self.graph.nodes[goal_node].get("via")
         return via
 
+    def record(self, node: str) -> AttemptRecord:
+        record: AttemptRecord = self.graph.nodes[node]["record"]
+        return record
+
     def decomposition(self, node: str) -> Decomposition:
         decomposition: Decomposition = self.graph.nodes[node]["decomposition"]
         return decomposition
