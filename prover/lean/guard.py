@@ -312,10 +312,10 @@ def _in_clause_prefixes(modifiers: str) -> list[str]:
     return found
 
 
-def _global_options(tokens: Sequence[str]) -> list[str]:
-    """``set_option name value`` commands (not ``… in``) among ``tokens``, as ``name value``."""
+def _global_options(tokens: Sequence[str]) -> list[tuple[int, str]]:
+    """``set_option name value`` commands (not ``… in``) among ``tokens``: (index, ``name value``)."""
     return [
-        f"{tokens[i + 1]} {tokens[i + 2]}"
+        (i, f"{tokens[i + 1]} {tokens[i + 2]}")
         for i in range(len(tokens) - 2)
         if tokens[i] == "set_option" and (i + 3 >= len(tokens) or tokens[i + 3] != "in")
     ]
@@ -323,14 +323,10 @@ def _global_options(tokens: Sequence[str]) -> list[str]:
 
 def _statement_option(original_header: str, final: LeanFile, theorem: Declaration) -> tuple[str, Pos] | None:
     """A ``set_option`` command before ``theorem`` that the original lacks and that is not harmless."""
-    known = set(_global_options(_token_texts(original_header)))
-    code = [t for t in tokenize(final.text[: theorem.span.start_offset]) if not t.is_comment]
-    words = [t.text for t in code]
-    for i, word in enumerate(words[:-2]):
-        if word != "set_option" or (i + 3 < len(words) and words[i + 3] == "in"):
-            continue
-        option = f"{words[i + 1]} {words[i + 2]}"
-        if option not in known and not option_is_harmless(words[i + 1]):
+    known = {option for _, option in _global_options(_token_texts(original_header))}
+    code = code_tokens(final.text[: theorem.span.start_offset])
+    for i, option in _global_options([t.text for t in code]):
+        if option not in known and not option_is_harmless(code[i + 1].text):
             return f"set_option {option}", LineIndex(final.text).pos(code[i].start)
     return None
 
