@@ -184,15 +184,13 @@ def resolve(name: str, scope: Scope) -> str:
             or full in NAT_VALUED
             or full in RANGE_SETS
             or full in DIVISOR_SETS
-            or full
-            in ("Real.sqrt", "Real.pi", "Nat.ModEq", "Int.ModEq", "Int.natAbs", "Int.toNat", "Nat.Coprime")
+            or full in ("Real.sqrt", "Real.pi", "Nat.ModEq", "Int.ModEq", "Nat.Coprime")
         ):
             return full
     aliases = {
         "Nat.Prime": "Nat.Prime",
         "Prime": "Prime",
         "π": "Real.pi",
-        "natAbs": "Int.natAbs",
     }
     return aliases.get(name, name)
 
