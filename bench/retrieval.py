@@ -199,10 +199,15 @@ class _SyntheticDense(DenseRetriever):
 
     @cached_property
     def _searcher(self) -> Any:
+        from retrieval.bert_checkpoint import BertCheckpoint
         from retrieval.dense import DenseSearcher
         from retrieval.encoder import load_query_encoder, resolve_model
+        from retrieval.onnx_bert import GRAPH_FILE, export_graph
 
-        return DenseSearcher(self.vectors_dir, load_query_encoder(resolve_model(self.model_spec)))
+        model = resolve_model(self.model_spec)
+        if model.local_dir is not None and not (self.vectors_dir / GRAPH_FILE).is_file():
+            export_graph(BertCheckpoint(model.local_dir), self.vectors_dir / GRAPH_FILE)
+        return DenseSearcher(self.vectors_dir, load_query_encoder(model, self.vectors_dir))
 
 
 def synthetic_latency(
@@ -274,6 +279,54 @@ def synthetic_latency(
     )
     if overlap:
         print(f"graph recall of the exact top 50 on the synthetic vectors: {statistics.mean(overlap):.3f}")
+
+
+def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) -> None:
+    """The query encoders side by side on the informal queries: load time, warm latency on one thread, and
+    the largest difference from sentence-transformers' embedding."""
+    from threadpoolctl import threadpool_limits
+
+    from retrieval.bert_checkpoint import BertCheckpoint
+    from retrieval.encoder import SentenceTransformerEncoder, resolve_model
+    from retrieval.numpy_bert import NumpyBertEncoder
+    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph
+
+    model = resolve_model(model_spec)
+    if model.local_dir is None:
+        print("\nencoder table: skipped (the model is not a local checkpoint)")
+        return
+    graph = work_dir / "encoder" / model.key / GRAPH_FILE
+    started = time.perf_counter()
+    if not graph.is_file():
+        export_graph(BertCheckpoint(model.local_dir), graph)
+    export_s = time.perf_counter() - started
+    texts = list(queries.values())
+    reference = SentenceTransformerEncoder(model, device="cpu").encode(texts)
+    rows = []
+    for label, load in (
+        ("numpy (hidden x tokens layout)", lambda: NumpyBertEncoder(model.local_dir)),
+        ("onnxruntime, 1 thread", lambda: OnnxBertEncoder(graph, model.local_dir)),
+    ):
+        started = time.perf_counter()
+        encoder = load()
+        load_s = time.perf_counter() - started
+        walls = []
+        with threadpool_limits(limits=1, user_api="blas"):
+            encoder.encode(texts[:1])
+            for _ in range(3):
+                for text in texts:
+                    started = time.perf_counter()
+                    encoder.encode([text])
+                    walls.append(time.perf_counter() - started)
+        diff = float(np.abs(encoder.encode(texts) - reference).max())
+        rows.append([label, f"{load_s:.2f}", f"{1000 * statistics.median(walls):.1f}",
+                     f"{1000 * pct(walls, 0.95):.1f}", f"{diff:.1e}"])  # fmt: skip
+    table(
+        f"query encoders ({model.spec}, {len(texts)} informal queries x 3, warm, one thread; graph export "
+        f"{export_s:.1f} s; load average {os.getloadavg()[0]:.1f})",
+        ["encoder", "load s", "p50 ms", "p95 ms", "max |diff| vs sentence-transformers"],
+        rows,
+    )
 
 
 def graph_agreement(
@@ -441,6 +494,7 @@ def main() -> None:
 
     if args.subset:
         graph_agreement(eval_index, model, {**informal, **formal}, args.work_dir)
+    encoder_latency(model, args.work_dir, informal)
     if args.synthetic:
         synthetic_latency(full_index, model, args.work_dir, informal)
 

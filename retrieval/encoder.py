@@ -1,8 +1,8 @@
 """Dense sentence encoders: which model a name means, its cache key, and how to load it.
 
 Documents are embedded once at build time with sentence-transformers (batched, torch). Queries are embedded
-at search time with the torch-free ``NumpyBertEncoder`` when the model allows it, so a cold search does not
-pay for importing torch.
+at search time without torch when the model allows it (``load_query_encoder``: ONNX Runtime, else numpy), so
+a cold search does not pay for importing torch.
 """
 
 from __future__ import annotations
@@ -135,11 +135,21 @@ class SentenceTransformerEncoder:
         return vectors[inverse]
 
 
-def load_query_encoder(model: ModelRef) -> QueryEncoder:
-    """The lightest encoder that reproduces the model's embeddings for a few query texts."""
-    from retrieval.numpy_bert import NumpyBertEncoder, supports
+def load_query_encoder(model: ModelRef, dense_dir: Path | None = None) -> QueryEncoder:
+    """The fastest encoder that reproduces the model's embeddings for a few query texts.
+
+    ONNX Runtime over the graph the index build wrote into ``dense_dir`` (``retrieval.onnx_bert``); else
+    the same forward pass in numpy; else, for models neither runs, sentence-transformers (imports torch).
+    """
+    from retrieval.bert_checkpoint import supports
 
     if model.local_dir is not None and supports(model.local_dir):
+        from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, runtime_available
+
+        if dense_dir is not None and (dense_dir / GRAPH_FILE).is_file() and runtime_available():
+            return OnnxBertEncoder(dense_dir / GRAPH_FILE, model.local_dir)
+        from retrieval.numpy_bert import NumpyBertEncoder
+
         return NumpyBertEncoder(model.local_dir)
     log.info("dense model %s needs sentence-transformers for queries (slower start)", model.spec)
     return SentenceTransformerEncoder(model, device="cpu")

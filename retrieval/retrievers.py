@@ -60,7 +60,7 @@ class DenseRetriever(_IndexRetriever):
     def _searcher(self) -> DenseSearcher:
         model = resolve_model(self.model_spec)
         model_dir = self.index.dense_dir(model.key)
-        return DenseSearcher(model_dir, load_query_encoder(model))
+        return DenseSearcher(model_dir, load_query_encoder(model, model_dir))
 
     def ranked(self, query: str, k: int) -> list[tuple[int, float]]:
         return self._searcher.search(query, k)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from prover.errors import RetrievalError
+from prover.errors import DependencyError, RetrievalError
 from prover.settings import Settings
 from prover.types import Frozen, Premise
 from retrieval.corpus import file_sha256, load_corpus
@@ -197,6 +197,8 @@ def build_index(
                 built.append(f"dense:{model.key}")
             else:
                 reused.append(f"dense:{model.key}")
+                if _export_query_encoder(model.spec, dense_dir, report) is not None:
+                    built.append(f"query-encoder:{model.key}")  # an index built before the graph existed
         _write_json_atomic(root / CURRENT_FILE, {"corpus_key": key})
     except OSError as exc:
         raise RetrievalError(f"cannot write the premise index: {exc}", where=str(root)) from exc
@@ -233,6 +235,8 @@ def _build_dense(
     report("dense search graph", 0, 1)
     graph = save_embeddings(vectors, staging)
     report("dense search graph", 1, 1)
+    saved = time.perf_counter()
+    query_encoder = _export_query_encoder(model.spec, staging, report)
     meta = {
         "model": model.spec,
         "source": model.source,
@@ -244,13 +248,38 @@ def _build_dense(
         "graph": graph,
         "load_s": round(loaded - started, 3),
         "encode_s": round(encoded - loaded, 3),
-        "save_s": round(time.perf_counter() - encoded, 3),
+        "save_s": round(saved - encoded, 3),
+        "query_encoder": query_encoder,
+        "query_encoder_s": round(time.perf_counter() - saved, 3),
         "build_s": round(time.perf_counter() - started, 3),
     }
     _write_json_atomic(staging / "meta.json", meta)
     if dense_dir.exists():
         shutil.rmtree(dense_dir)
     staging.replace(dense_dir)
+
+
+def _export_query_encoder(model_spec: str, dense_dir: Path, report: ProgressCallback) -> str | None:
+    """Write the ONNX query encoder (``retrieval.onnx_bert``) into ``dense_dir`` unless it is there.
+
+    Returns the file written, or ``None`` when there was nothing to do: the graph exists, the model is not
+    one the torch-free encoders run, or the ``onnx`` package is missing (queries then use numpy).
+    """
+    from retrieval.bert_checkpoint import BertCheckpoint, supports
+    from retrieval.encoder import resolve_model
+    from retrieval.onnx_bert import GRAPH_FILE, export_graph
+
+    model_dir = resolve_model(model_spec).local_dir
+    if (dense_dir / GRAPH_FILE).is_file() or model_dir is None or not supports(model_dir):
+        return None
+    report("query encoder graph", 0, 1)
+    try:
+        export_graph(BertCheckpoint(model_dir), dense_dir / GRAPH_FILE)
+    except DependencyError as exc:
+        log.info("no ONNX query encoder (%s); queries are encoded with numpy", exc.message)
+        return None
+    report("query encoder graph", 1, 1)
+    return GRAPH_FILE
 
 
 def current_index_dir(settings: Settings) -> Path:

