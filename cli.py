@@ -346,13 +346,19 @@ def index_build(
             _console(stderr=True).print("dumping premises through Lean (import Mathlib; this takes minutes)…")
             dump_premises(settings, corpus)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=_console(stderr=True), transient=True) as progress:
+        err = _console(stderr=True)
+        with Progress(*columns, console=err, transient=True) as progress:
             tasks: dict[str, Any] = {}
+            logged: dict[str, int] = {}  # without a terminal (a log, CI): a line per stage and per 10%
 
             def on_progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
                     tasks[stage] = progress.add_task(stage, total=total)
                 progress.update(tasks[stage], completed=done, total=total)
+                tenth = 10 * done // max(total, 1)
+                if not err.is_terminal and logged.get(stage, -1) < tenth:
+                    logged[stage] = tenth
+                    err.print(f"{stage}: {done}/{total}", markup=False)
 
             report = build_index(corpus, settings, dense=with_dense, progress=on_progress)
     except ProverError as error:

@@ -32,6 +32,8 @@ def run(*args: str) -> tuple[int, str]:
 def test_build_then_search_json(env: Path, corpus_file: Path) -> None:
     code, out = run("index", "build", "--corpus", str(corpus_file), "--no-dense")
     assert code == 0 and "built corpus, bm25" in out
+    # Without a terminal (a log, CI) each stage still reports progress as plain lines.
+    assert "tokenizing: 0/9" in out and "tokenizing: 9/9" in out and "bm25 index: 1/1" in out
     code, out = run("index", "build", "--corpus", str(corpus_file), "--no-dense")
     assert code == 0 and "nothing (index up to date)" in out
     code, out = run("search", "√a < √b", "-k", "2", "--mode", "bm25", "--format", "json")
