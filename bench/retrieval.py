@@ -21,7 +21,8 @@ optimism can be read off. ``--subset 0`` embeds the full corpus.
 Latency at full scale is measured separately on the full corpus's BM25 index with SYNTHETIC dense vectors
 (unit float32 vectors of the real shape, ``--synthetic``): the code path of a real query, not its recall.
 
-    python bench/retrieval.py [--subset 8000] [--cold-runs 5] [--work-dir DIR] [--synthetic/--no-synthetic]
+    python bench/retrieval.py [--subset 8000] [--cold-runs 5] [--document-sample 2000] [--work-dir DIR]
+                              [--synthetic/--no-synthetic]
 """
 
 from __future__ import annotations
@@ -329,6 +330,45 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
     )
 
 
+def document_encoders(model_spec: str, work_dir: Path, texts: list[str], sample: int, seed: int) -> None:
+    """The two build-time document encoders on the same seeded sample of indexed texts: throughput, the
+    full corpus's encoding time extrapolated from it, and their largest difference."""
+    from retrieval.bert_checkpoint import BertCheckpoint
+    from retrieval.encoder import SentenceTransformerEncoder, embed_documents, resolve_model
+    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph
+    from retrieval.store import DENSE_MAX_TOKENS
+
+    model = resolve_model(model_spec)
+    if model.local_dir is None:
+        return
+    graph = work_dir / "encoder" / model.key / GRAPH_FILE
+    if not graph.is_file():
+        export_graph(BertCheckpoint(model.local_dir), graph)
+    distinct = sorted(set(texts))
+    chosen = random.Random(seed).sample(distinct, min(sample, len(distinct)))
+    threads = len(os.sched_getaffinity(0))
+    rows, outputs = [], []
+    for label, encoder in (
+        ("sentence-transformers (torch, padded batches of 128)",
+         SentenceTransformerEncoder(model, device="cpu", max_seq_length=DENSE_MAX_TOKENS)),
+        (f"onnxruntime, {threads} threads, one unpadded text each",
+         OnnxBertEncoder(graph, model.local_dir, max_tokens=DENSE_MAX_TOKENS, threads=threads)),
+    ):  # fmt: skip
+        started = time.perf_counter()
+        outputs.append(embed_documents(encoder, chosen, lambda done: None))
+        seconds = time.perf_counter() - started
+        rows.append([label, f"{len(chosen) / seconds:.0f}", f"{seconds:.1f}",
+                     f"{len(distinct) / (len(chosen) / seconds) / 60:.0f}"])  # fmt: skip
+    diff = float(np.abs(outputs[0] - outputs[1]).max())
+    table(
+        f"document encoders at build time: {len(chosen)} of the {len(distinct)} distinct indexed texts "
+        f"(seed {seed}), at most {DENSE_MAX_TOKENS} tokens; max |diff| between them {diff:.1e}; load average "
+        f"{os.getloadavg()[0]:.1f}",
+        ["encoder", "texts/s", "sample s", "full corpus min (extrapolated)"],
+        rows,
+    )
+
+
 def graph_agreement(
     eval_index: PremiseIndex, model_spec: str, queries: dict[str, str], work_dir: Path
 ) -> None:
@@ -378,6 +418,9 @@ def main() -> None:
         "--subset", type=int, default=8000, help="premises in the dense sub-corpus (0 = full)"
     )
     parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument(
+        "--document-sample", type=int, default=2000, help="texts timed per build-time encoder (0 = skip)"
+    )
     parser.add_argument("--synthetic", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(
         "--work-dir", type=Path, default=Path.home() / ".cache" / "prover-bench" / "retrieval"
@@ -495,6 +538,11 @@ def main() -> None:
     if args.subset:
         graph_agreement(eval_index, model, {**informal, **formal}, args.work_dir)
     encoder_latency(model, args.work_dir, informal)
+    if args.document_sample:
+        from retrieval.text import indexed_text
+
+        texts = [indexed_text(p) for p in full_index.all_premises()]
+        document_encoders(model, args.work_dir, texts, args.document_sample, args.seed)
     if args.synthetic:
         synthetic_latency(full_index, model, args.work_dir, informal)
 

@@ -47,7 +47,8 @@ def supports(model_dir: Path) -> bool:
 class BertCheckpoint:
     """Configuration, tokenizer and (on first use) float32 weights of a checkpoint ``supports`` accepts."""
 
-    def __init__(self, model_dir: Path) -> None:
+    def __init__(self, model_dir: Path, *, max_tokens: int | None = None) -> None:
+        """``max_tokens`` truncates below the model's own limit, as sentence-transformers' ``max_seq_length``."""
         from tokenizers import Tokenizer
 
         self.model_dir = model_dir
@@ -58,6 +59,8 @@ class BertCheckpoint:
         st_config = model_dir / "sentence_bert_config.json"
         if st_config.is_file():
             max_len = min(max_len, int(json.loads(st_config.read_text(encoding="utf-8"))["max_seq_length"]))
+        if max_tokens is not None:
+            max_len = min(max_len, max_tokens)
         self.max_tokens = max_len
         self.dimension = int(config["hidden_size"])
         self.heads = int(config["num_attention_heads"])

@@ -113,26 +113,37 @@ class SentenceTransformerEncoder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def encode_documents(
-        self, texts: list[str], on_batch: Callable[[int], None], chunk: int = 2048
-    ) -> FloatArray:
-        """Unit vectors of every text, reporting progress (texts done) after each chunk.
+    def encode_batch(self, texts: list[str]) -> FloatArray:
+        return self.encode(texts)
 
-        Equal texts are embedded once, and texts go through the model longest first, so each batch pads to
-        a length close to its own texts' (sentence-transformers sorts only within one call).
-        """
-        positions: dict[str, int] = {}
-        inverse = np.fromiter(
-            (positions.setdefault(text, len(positions)) for text in texts), dtype=np.int64, count=len(texts)
-        )
-        distinct = list(positions)
-        order = sorted(range(len(distinct)), key=lambda i: -len(distinct[i]))
-        vectors = np.zeros((len(distinct), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), chunk):
-            rows = order[start : start + chunk]
-            vectors[rows] = self.encode([distinct[i] for i in rows])
-            on_batch(round(min(start + chunk, len(order)) * len(texts) / max(len(order), 1)))
-        return vectors[inverse]
+
+class BatchEncoder(Protocol):
+    @property
+    def dimension(self) -> int: ...
+
+    def encode_batch(self, texts: list[str]) -> FloatArray: ...
+
+
+def embed_documents(
+    encoder: BatchEncoder, texts: list[str], on_batch: Callable[[int], None], chunk: int = 2048
+) -> FloatArray:
+    """Unit vectors of every text, reporting progress (texts done) after each chunk.
+
+    Equal texts are embedded once, and texts go through the encoder longest first, so a padded batch pads
+    to a length close to its own texts' (sentence-transformers sorts only within one call).
+    """
+    positions: dict[str, int] = {}
+    inverse = np.fromiter(
+        (positions.setdefault(text, len(positions)) for text in texts), dtype=np.int64, count=len(texts)
+    )
+    distinct = list(positions)
+    order = sorted(range(len(distinct)), key=lambda i: -len(distinct[i]))
+    vectors = np.zeros((len(distinct), encoder.dimension), dtype=np.float32)
+    for start in range(0, len(order), chunk):
+        rows = order[start : start + chunk]
+        vectors[rows] = encoder.encode_batch([distinct[i] for i in rows])
+        on_batch(round(min(start + chunk, len(order)) * len(texts) / max(len(order), 1)))
+    return vectors[inverse]
 
 
 def load_query_encoder(model: ModelRef, dense_dir: Path | None = None) -> QueryEncoder:

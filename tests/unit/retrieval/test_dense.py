@@ -41,6 +41,14 @@ dense_dir = first.index_dir / "dense" / model.key
 ours = NumpyBertEncoder(Path(model.source)).encode(texts)
 onnx = OnnxBertEncoder(dense_dir / GRAPH_FILE, Path(model.source)).encode(texts)
 vectors = np.load(dense_dir / "embeddings.f32.npy", mmap_mode="r")
+# Documents: the build embeds with ONNX Runtime on every core, truncated like sentence-transformers.
+long_texts = [" ".join(f"lemma{i} : a{i} ≤ b{i}" for i in range(80)), "Nat.Prime.two_le | 2 ≤ p"]
+truncated = SentenceTransformerEncoder(model, device="cpu", max_seq_length=128).encode(long_texts)
+documents = OnnxBertEncoder(dense_dir / GRAPH_FILE, Path(model.source), max_tokens=128, threads=2)
+from retrieval.text import indexed_text
+from retrieval.store import PremiseIndex
+premise_texts = [indexed_text(p) for p in PremiseIndex(first.index_dir).all_premises()]
+stored_diff = float(np.abs(SentenceTransformerEncoder(model, device="cpu", max_seq_length=128).encode(premise_texts) - vectors).max())
 searcher = open_retriever(settings, "dense")._searcher
 without_graph = type(load_query_encoder(model, dense_dir.parent)).__name__
 (dense_dir / GRAPH_FILE).unlink()  # as in an index built before the graph existed
@@ -51,6 +59,9 @@ print(json.dumps({
     "informal": [h.premise.name for h in informal],
     "max_diff": float(np.abs(reference - ours).max()),
     "onnx_max_diff": float(np.abs(reference - onnx).max()),
+    "document_diff": float(np.abs(truncated - documents.encode_batch(long_texts)).max()),
+    "stored_diff": stored_diff,
+    "document_encoder": json.loads((dense_dir / "meta.json").read_text())["document_encoder"],
     "query_encoder": type(searcher._encoder).__name__,
     "without_graph": without_graph, "third": third.built, "graph_back": (dense_dir / GRAPH_FILE).is_file(),
     "key": model.key,
@@ -82,6 +93,9 @@ def test_default_dense_model_builds_and_searches_offline(tmp_path: Path) -> None
     assert result["max_diff"] < 1e-4
     assert result["onnx_max_diff"] < 1e-4
     assert result["meta_encoder"] == "query_encoder.onnx"
+    assert result["document_encoder"].startswith("onnxruntime")
+    assert result["document_diff"] < 1e-4  # truncation at 128 tokens as sentence-transformers does it
+    assert result["stored_diff"] < 1e-4  # the index's vectors are sentence-transformers' embeddings
     assert result["query_encoder"] == "OnnxBertEncoder"
     assert result["without_graph"] == "NumpyBertEncoder"  # no graph: the numpy forward pass
     # A rebuild of an index that lacks the graph writes just the graph.
