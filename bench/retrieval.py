@@ -283,14 +283,14 @@ def synthetic_latency(
 
 
 def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) -> None:
-    """The query encoders side by side on the informal queries: load time, warm latency on one thread, and
-    the largest difference from sentence-transformers' embedding."""
+    """The query encoders side by side on the informal queries: load time, warm latency (numpy on one BLAS
+    thread; ONNX Runtime on the threads shown), and the largest difference from sentence-transformers'."""
     from threadpoolctl import threadpool_limits
 
     from retrieval.bert_checkpoint import BertCheckpoint
     from retrieval.encoder import SentenceTransformerEncoder, resolve_model
     from retrieval.numpy_bert import NumpyBertEncoder
-    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph
+    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph, query_threads
 
     model = resolve_model(model_spec)
     if model.local_dir is None:
@@ -306,7 +306,11 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
     rows = []
     for label, load in (
         ("numpy (hidden x tokens layout)", lambda: NumpyBertEncoder(model.local_dir)),
-        ("onnxruntime, 1 thread", lambda: OnnxBertEncoder(graph, model.local_dir)),
+        ("onnxruntime, 1 thread", lambda: OnnxBertEncoder(graph, model.local_dir, threads=1)),
+        (
+            f"onnxruntime, {query_threads()} threads (the default)",
+            lambda: OnnxBertEncoder(graph, model.local_dir),
+        ),
     ):
         started = time.perf_counter()
         encoder = load()
@@ -323,7 +327,7 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
         rows.append([label, f"{load_s:.2f}", f"{1000 * statistics.median(walls):.1f}",
                      f"{1000 * pct(walls, 0.95):.1f}", f"{diff:.1e}"])  # fmt: skip
     table(
-        f"query encoders ({model.spec}, {len(texts)} informal queries x 3, warm, one thread; graph export "
+        f"query encoders ({model.spec}, {len(texts)} informal queries x 3, warm; graph export "
         f"{export_s:.1f} s; load average {os.getloadavg()[0]:.1f})",
         ["encoder", "load s", "p50 ms", "p95 ms", "max |diff| vs sentence-transformers"],
         rows,
@@ -352,7 +356,7 @@ def document_encoders(model_spec: str, work_dir: Path, texts: list[str], sample:
         ("sentence-transformers (torch, padded batches of 128)",
          SentenceTransformerEncoder(model, device="cpu", max_seq_length=DENSE_MAX_TOKENS)),
         (f"onnxruntime, {threads} threads, one unpadded text each",
-         OnnxBertEncoder(graph, model.local_dir, max_tokens=DENSE_MAX_TOKENS, threads=threads)),
+         OnnxBertEncoder(graph, model.local_dir, max_tokens=DENSE_MAX_TOKENS, batch_threads=threads)),
     ):  # fmt: skip
         started = time.perf_counter()
         outputs.append(embed_documents(encoder, chosen, lambda done: None))

@@ -1,4 +1,4 @@
-"""The query encoder on ONNX Runtime: the checkpoint's BERT graph, written by us, run on one thread.
+"""The query encoder on ONNX Runtime: the checkpoint's BERT graph, written by us from its weights.
 
 A query is a dozen or two tokens, so the encoder's cost is six layers of small matrix products. ONNX Runtime
 runs them about twice as fast as numpy's BLAS (``bench/retrieval.py``, encoder table), which is what brings a
@@ -23,6 +23,16 @@ from retrieval.bert_checkpoint import BertCheckpoint, FloatArray
 
 GRAPH_FILE = "query_encoder.onnx"
 OPSET = 18  # LayerNormalization is in the default domain from opset 17
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def query_threads() -> int:
+    """Threads for one query: two cut a 15-token query from 11 to 7 ms here (p50; ``bench/retrieval.py``);
+    more were not measured, and a query's matrices are small."""
+    return min(2, usable_cores())
 
 
 def runtime_available() -> bool:
@@ -134,15 +144,21 @@ def export_graph(checkpoint: BertCheckpoint, out: Path) -> None:
 
 
 class OnnxBertEncoder:
-    """Encodes texts one by one, each on a single ONNX Runtime thread (a query's matrices are small).
+    """Encodes texts one by one: a query on ``threads`` ONNX Runtime threads (``query_threads`` by default).
 
-    ``encode_batch`` (documents, at index build time) runs ``threads`` texts at once: unpadded, one text per
-    thread, which on this project's CPUs embeds faster than sentence-transformers' padded torch batches
-    (``bench/retrieval.py``, document encoder table).
+    ``encode_batch`` (documents, at index build time) instead runs ``batch_threads`` texts at once, each on
+    one thread and unpadded, which here embeds about 1.5 times faster than sentence-transformers' padded torch
+    batches (``bench/retrieval.py``, document encoder table).
     """
 
     def __init__(
-        self, graph: Path, model_dir: Path, *, max_tokens: int | None = None, threads: int = 1
+        self,
+        graph: Path,
+        model_dir: Path,
+        *,
+        max_tokens: int | None = None,
+        threads: int | None = None,
+        batch_threads: int = 1,
     ) -> None:
         try:
             import onnxruntime
@@ -150,10 +166,12 @@ class OnnxBertEncoder:
             raise DependencyError("onnxruntime is not installed (pip install 'prover[local]')") from exc
         self._checkpoint = BertCheckpoint(model_dir, max_tokens=max_tokens)
         self.dimension = self._checkpoint.dimension
-        self._threads = max(1, threads)
+        self._batch_threads = max(1, batch_threads)
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
+        options.intra_op_num_threads = 1 if batch_threads > 1 else (threads or query_threads())
         options.inter_op_num_threads = 1
+        # Idle threads sleep instead of spinning: on a shared machine spinning only steals the other cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         try:
             self._session: Any = onnxruntime.InferenceSession(
@@ -176,10 +194,10 @@ class OnnxBertEncoder:
         )
 
     def encode_batch(self, texts: list[str]) -> FloatArray:
-        if self._threads == 1 or len(texts) < 2:
+        if self._batch_threads == 1 or len(texts) < 2:
             return self.encode(texts)
         from concurrent.futures import ThreadPoolExecutor
 
         # ONNX Runtime releases the GIL while it runs, so the threads' forward passes overlap.
-        with ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="onnx-embed") as pool:
+        with ThreadPoolExecutor(max_workers=self._batch_threads, thread_name_prefix="onnx-embed") as pool:
             return np.stack(list(pool.map(self._encode_one, texts)))

@@ -5,6 +5,7 @@ All three share the index's fuzzy name lookup (``lookup_name``), which error-tri
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 from prover.errors import ConfigError, DependencyError, RetrievalError
@@ -86,8 +87,15 @@ class HybridRetriever(_IndexRetriever):
             for name in wanted:
                 names += self._matcher.lookup(name, NAME_DEPTH)
             query = " ".join(wanted)  # the error's prose says nothing about the lemma
-        rankings = [names, self.bm25.ranked(query, depth), self.dense.ranked(query, depth)]
+        # The dense ranking (query encoder + graph walk, native code that releases the GIL) runs on a worker
+        # thread while BM25 scores here: on two or more cores a query costs the slower of the two.
+        dense = self._worker.submit(self.dense.ranked, query, depth)
+        rankings = [names, self.bm25.ranked(query, depth), dense.result()]
         return weighted_rank_fusion(rankings, FUSION_WEIGHTS[kind], k)
+
+    @cached_property
+    def _worker(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="dense-query")
 
     def search(self, query: str, k: int = 10) -> list[PremiseHit]:
         return self._hits(self.ranked(query, k))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -271,13 +270,13 @@ def _document_encoder(model_spec: str, dense_dir: Path, max_tokens: int) -> tupl
     Both give the same embeddings (to float32 rounding, tested); ONNX Runtime is faster here and needs no torch.
     """
     from retrieval.encoder import SentenceTransformerEncoder, resolve_model
-    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, runtime_available
+    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, runtime_available, usable_cores
 
     model = resolve_model(model_spec)
     if model.local_dir is not None and (dense_dir / GRAPH_FILE).is_file() and runtime_available():
-        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        threads = usable_cores()
         encoder = OnnxBertEncoder(
-            dense_dir / GRAPH_FILE, model.local_dir, max_tokens=max_tokens, threads=threads
+            dense_dir / GRAPH_FILE, model.local_dir, max_tokens=max_tokens, batch_threads=threads
         )
         return encoder, f"onnxruntime, {threads} threads"
     return SentenceTransformerEncoder(model, max_seq_length=max_tokens), "sentence-transformers"

@@ -44,7 +44,7 @@ vectors = np.load(dense_dir / "embeddings.f32.npy", mmap_mode="r")
 # Documents: the build embeds with ONNX Runtime on every core, truncated like sentence-transformers.
 long_texts = [" ".join(f"lemma{i} : a{i} ≤ b{i}" for i in range(80)), "Nat.Prime.two_le | 2 ≤ p"]
 truncated = SentenceTransformerEncoder(model, device="cpu", max_seq_length=128).encode(long_texts)
-documents = OnnxBertEncoder(dense_dir / GRAPH_FILE, Path(model.source), max_tokens=128, threads=2)
+documents = OnnxBertEncoder(dense_dir / GRAPH_FILE, Path(model.source), max_tokens=128, batch_threads=2)
 from retrieval.text import indexed_text
 from retrieval.store import PremiseIndex
 premise_texts = [indexed_text(p) for p in PremiseIndex(first.index_dir).all_premises()]
