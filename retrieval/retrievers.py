@@ -5,7 +5,7 @@ All three share the index's fuzzy name lookup (``lookup_name``), which error-tri
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 
 from prover.errors import ConfigError, DependencyError, RetrievalError
@@ -78,20 +78,23 @@ class HybridRetriever(_IndexRetriever):
 
     def ranked(self, query: str, k: int) -> list[tuple[int, float]]:
         """BM25 and dense rankings (and, for an error, the nearest real names) fused with the weights of
-        the query's kind (``retrieval.fusion.FUSION_WEIGHTS``)."""
+        the query's kind (``retrieval.fusion.FUSION_WEIGHTS``); a ranking weighted 0 is not computed."""
         depth = max(k, FUSION_DEPTH)
         kind = classify_query(query)
+        weights = FUSION_WEIGHTS[kind]
         names: list[tuple[int, float]] = []
         if kind is QueryKind.error:
             wanted = names_in_error(query)
             for name in wanted:
                 names += self._matcher.lookup(name, NAME_DEPTH)
             query = " ".join(wanted)  # the error's prose says nothing about the lemma
-        # The dense ranking (query encoder + graph walk, native code that releases the GIL) runs on a worker
-        # thread while BM25 scores here: on two or more cores a query costs the slower of the two.
-        dense = self._worker.submit(self.dense.ranked, query, depth)
-        rankings = [names, self.bm25.ranked(query, depth), dense.result()]
-        return weighted_rank_fusion(rankings, FUSION_WEIGHTS[kind], k)
+        dense: Future[list[tuple[int, float]]] | None = None
+        if weights[2] > 0:
+            # The dense ranking (query encoder + graph walk, native code that releases the GIL) runs on a
+            # worker thread while BM25 scores here: on two or more cores a query costs the slower of the two.
+            dense = self._worker.submit(self.dense.ranked, query, depth)
+        bm25 = self.bm25.ranked(query, depth) if weights[1] > 0 else []
+        return weighted_rank_fusion([names, bm25, dense.result() if dense else []], weights, k)
 
     @cached_property
     def _worker(self) -> ThreadPoolExecutor:

@@ -86,7 +86,7 @@ def test_default_dense_model_builds_and_searches_offline(tmp_path: Path) -> None
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["first"][-1].startswith("dense:") and result["second"] == []
     assert result["dense"][0] == "mul_self_nonneg"
-    assert result["hybrid"][0] == "Real.sqrt_lt_sqrt"  # a Lean statement: BM25 and dense weigh the same
+    assert result["hybrid"][0] == "Real.sqrt_lt_sqrt"  # a Lean statement: ranked by the dense encoder
     assert result["informal"][0] == result["dense"][0]  # English: the dense encoder leads the fusion
     # Both torch-free query encoders reproduce sentence-transformers' embeddings; the build wrote the ONNX
     # graph next to the vectors and search uses it.
