@@ -18,9 +18,6 @@ _UNKNOWN_NAME = re.compile(
 )
 
 
-_CLOSE = 0.75  # a similarity most one-edit misspellings and namespace moves of a name reach
-
-
 def names_in_error(message: str) -> list[str]:
     """Names Lean could not resolve in an error text (``unknown identifier 'X'``, ``unknown constant 'X'``)."""
     found: list[str] = []
@@ -69,22 +66,14 @@ class NameMatcher:
         if (exact := self._exact.get(query)) is not None:
             offer(exact, 1.0)
         pool = max(4 * k, 20)
-
-        def nearest(text: str, choices: list[str]) -> list[tuple[str, float, int]]:
-            # With a cutoff rapidfuzz skips, by length alone, the names that cannot reach it: several times
-            # faster over 180k names. When fewer than ``pool`` reach it, the full scan gives the same top.
-            for cutoff in (_CLOSE, None):
-                found = process.extract(
-                    text, choices, scorer=Levenshtein.normalized_similarity, limit=pool, score_cutoff=cutoff
-                )
-                if len(found) >= pool or cutoff is None:
-                    return found
-            return []
-
-        for _, similarity, index in nearest(query, self._names):
+        for _, similarity, index in process.extract(
+            query, self._names, scorer=Levenshtein.normalized_similarity, limit=pool
+        ):
             offer(index, float(similarity))
         query_last, query_space = last_component(query), namespace(query)
-        for last, similarity, _ in nearest(query_last, self._lasts):
+        for last, similarity, _ in process.extract(
+            query_last, self._lasts, scorer=Levenshtein.normalized_similarity, limit=pool
+        ):
             for index in self._by_last[last]:
                 # A matching last component in another namespace is a likely rename; the namespace
                 # similarity breaks ties between the many namespaces that share a last component.
