@@ -203,10 +203,10 @@ class _SyntheticDense(DenseRetriever):
         from retrieval.bert_checkpoint import BertCheckpoint
         from retrieval.dense import DenseSearcher
         from retrieval.encoder import load_query_encoder, resolve_model
-        from retrieval.onnx_bert import GRAPH_FILE, export_graph
+        from retrieval.onnx_bert import GRAPH_FILE, export_graph, graph_complete
 
         model = resolve_model(self.model_spec)
-        if model.local_dir is not None and not (self.vectors_dir / GRAPH_FILE).is_file():
+        if model.local_dir is not None and not graph_complete(self.vectors_dir / GRAPH_FILE):
             export_graph(BertCheckpoint(model.local_dir), self.vectors_dir / GRAPH_FILE)
         return DenseSearcher(self.vectors_dir, load_query_encoder(model, self.vectors_dir))
 
@@ -290,7 +290,7 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
     from retrieval.bert_checkpoint import BertCheckpoint
     from retrieval.encoder import SentenceTransformerEncoder, resolve_model
     from retrieval.numpy_bert import NumpyBertEncoder
-    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph, query_threads
+    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph, graph_complete, query_threads
 
     model = resolve_model(model_spec)
     if model.local_dir is None:
@@ -298,7 +298,7 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
         return
     graph = work_dir / "encoder" / model.key / GRAPH_FILE
     started = time.perf_counter()
-    if not graph.is_file():
+    if not graph_complete(graph):
         export_graph(BertCheckpoint(model.local_dir), graph)
     export_s = time.perf_counter() - started
     texts = list(queries.values())
@@ -339,14 +339,14 @@ def document_encoders(model_spec: str, work_dir: Path, texts: list[str], sample:
     full corpus's encoding time extrapolated from it, and their largest difference."""
     from retrieval.bert_checkpoint import BertCheckpoint
     from retrieval.encoder import SentenceTransformerEncoder, embed_documents, resolve_model
-    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph
+    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph, graph_complete
     from retrieval.store import DENSE_MAX_TOKENS
 
     model = resolve_model(model_spec)
     if model.local_dir is None:
         return
     graph = work_dir / "encoder" / model.key / GRAPH_FILE
-    if not graph.is_file():
+    if not graph_complete(graph):
         export_graph(BertCheckpoint(model.local_dir), graph)
     distinct = sorted(set(texts))
     chosen = random.Random(seed).sample(distinct, min(sample, len(distinct)))

@@ -155,9 +155,9 @@ def load_query_encoder(model: ModelRef, dense_dir: Path | None = None) -> QueryE
     from retrieval.bert_checkpoint import supports
 
     if model.local_dir is not None and supports(model.local_dir):
-        from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, runtime_available
+        from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, graph_complete, runtime_available
 
-        if dense_dir is not None and (dense_dir / GRAPH_FILE).is_file() and runtime_available():
+        if dense_dir is not None and graph_complete(dense_dir / GRAPH_FILE) and runtime_available():
             return OnnxBertEncoder(dense_dir / GRAPH_FILE, model.local_dir)
         from retrieval.numpy_bert import NumpyBertEncoder
 

@@ -270,10 +270,16 @@ def _document_encoder(model_spec: str, dense_dir: Path, max_tokens: int) -> tupl
     Both give the same embeddings (to float32 rounding, tested); ONNX Runtime is faster here and needs no torch.
     """
     from retrieval.encoder import SentenceTransformerEncoder, resolve_model
-    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, runtime_available, usable_cores
+    from retrieval.onnx_bert import (
+        GRAPH_FILE,
+        OnnxBertEncoder,
+        graph_complete,
+        runtime_available,
+        usable_cores,
+    )
 
     model = resolve_model(model_spec)
-    if model.local_dir is not None and (dense_dir / GRAPH_FILE).is_file() and runtime_available():
+    if model.local_dir is not None and graph_complete(dense_dir / GRAPH_FILE) and runtime_available():
         threads = usable_cores()
         encoder = OnnxBertEncoder(
             dense_dir / GRAPH_FILE, model.local_dir, max_tokens=max_tokens, batch_threads=threads
@@ -290,10 +296,10 @@ def _export_query_encoder(model_spec: str, dense_dir: Path, report: ProgressCall
     """
     from retrieval.bert_checkpoint import BertCheckpoint, supports
     from retrieval.encoder import resolve_model
-    from retrieval.onnx_bert import GRAPH_FILE, export_graph
+    from retrieval.onnx_bert import GRAPH_FILE, export_graph, graph_complete
 
     model_dir = resolve_model(model_spec).local_dir
-    if (dense_dir / GRAPH_FILE).is_file() or model_dir is None or not supports(model_dir):
+    if graph_complete(dense_dir / GRAPH_FILE) or model_dir is None or not supports(model_dir):
         return None
     report("query encoder graph", 0, 1)
     try:

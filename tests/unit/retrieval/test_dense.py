@@ -23,7 +23,7 @@ import numpy as np
 from prover.settings import Settings
 from retrieval.encoder import SentenceTransformerEncoder, load_query_encoder, resolve_model
 from retrieval.numpy_bert import NumpyBertEncoder
-from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder
+from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, words_file
 from retrieval.retrievers import open_retriever
 from retrieval.store import build_index
 
@@ -51,6 +51,7 @@ premise_texts = [indexed_text(p) for p in PremiseIndex(first.index_dir).all_prem
 stored_diff = float(np.abs(SentenceTransformerEncoder(model, device="cpu", max_seq_length=128).encode(premise_texts) - vectors).max())
 searcher = open_retriever(settings, "dense")._searcher
 without_graph = type(load_query_encoder(model, dense_dir.parent)).__name__
+words_table = words_file(dense_dir / GRAPH_FILE).is_file()
 (dense_dir / GRAPH_FILE).unlink()  # as in an index built before the graph existed
 third = build_index(corpus, settings, dense=True)
 print(json.dumps({
@@ -64,7 +65,7 @@ print(json.dumps({
     "document_encoder": json.loads((dense_dir / "meta.json").read_text())["document_encoder"],
     "query_encoder": type(searcher._encoder).__name__,
     "without_graph": without_graph, "third": third.built, "graph_back": (dense_dir / GRAPH_FILE).is_file(),
-    "key": model.key,
+    "key": model.key, "words_table": words_table,
     "meta_encoder": json.loads((dense_dir / "meta.json").read_text())["query_encoder"],
     "dtype": str(vectors.dtype), "shape": list(vectors.shape),
 }))
@@ -100,5 +101,5 @@ def test_default_dense_model_builds_and_searches_offline(tmp_path: Path) -> None
     assert result["without_graph"] == "NumpyBertEncoder"  # no graph: the numpy forward pass
     # A rebuild of an index that lacks the graph writes just the graph.
     assert result["third"] == [f"query-encoder:{result['key']}"]
-    assert result["graph_back"]
+    assert result["graph_back"] and result["words_table"]
     assert result["dtype"] == "float32" and result["shape"] == [len(ROWS) - 2, 384]
