@@ -13,13 +13,14 @@ Three query sets, each a table (macro recall over queries; latency is the warm w
 
 Nothing was tuned on these sets beyond what the closing note of issue 17 says.
 
-Dense embeddings of the full corpus take about an hour on 2 idle CPU cores (far more on a shared machine),
-so dense and hybrid are measured on a documented sub-corpus: every target lemma of all three sets plus a
-seeded random sample of the rest (``--subset``); BM25 is also reported on the full corpus, so the subset's
-optimism can be read off. ``--subset 0`` embeds the full corpus.
-
-Latency at full scale is measured separately on the full corpus's BM25 index with SYNTHETIC dense vectors
-(unit float32 vectors of the real shape, ``--synthetic``): the code path of a real query, not its recall.
+The reference run is ``--subset 0``: dense and hybrid over the full corpus (181,801 premises), whose
+dense build takes 55-90 minutes on 2 CPU cores (the document encoder table compares the two build-time
+encoders on a seeded sample). A smaller ``--subset N`` embeds every target lemma of the three sets plus a
+seeded random sample of the rest, in minutes, with optimistic dense recall; BM25 is then also reported on
+the full corpus, so the subset's optimism can be read off. Other tables: the query encoders (load, warm
+latency, difference from sentence-transformers), HNSW graph agreement with the exact scan (subset runs),
+cold ``prover search`` per mode, and the index build's own timings. ``--synthetic`` adds warm latency on
+SYNTHETIC vectors of the full corpus's shape (the code path, not recall) for subset runs.
 
     python bench/retrieval.py [--subset 8000] [--cold-runs 5] [--document-sample 2000] [--work-dir DIR]
                               [--synthetic/--no-synthetic]
