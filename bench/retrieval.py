@@ -201,14 +201,13 @@ class _SyntheticDense(DenseRetriever):
 
     @cached_property
     def _searcher(self) -> Any:
-        from retrieval.bert_checkpoint import BertCheckpoint
         from retrieval.dense import DenseSearcher
         from retrieval.encoder import load_query_encoder, resolve_model
-        from retrieval.onnx_bert import GRAPH_FILE, export_graph, graph_complete
+        from retrieval.onnx_bert import ensure_graph
 
         model = resolve_model(self.model_spec)
-        if model.local_dir is not None and not graph_complete(self.vectors_dir / GRAPH_FILE):
-            export_graph(BertCheckpoint(model.local_dir), self.vectors_dir / GRAPH_FILE)
+        if model.local_dir is not None:
+            ensure_graph(model.local_dir, self.vectors_dir)
         return DenseSearcher(self.vectors_dir, load_query_encoder(model, self.vectors_dir))
 
 
@@ -288,19 +287,17 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
     thread; ONNX Runtime on the threads shown), and the largest difference from sentence-transformers'."""
     from threadpoolctl import threadpool_limits
 
-    from retrieval.bert_checkpoint import BertCheckpoint
     from retrieval.encoder import SentenceTransformerEncoder, resolve_model
     from retrieval.numpy_bert import NumpyBertEncoder
-    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph, graph_complete, query_threads
+    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, ensure_graph, query_threads
 
     model = resolve_model(model_spec)
     if model.local_dir is None:
         print("\nencoder table: skipped (the model is not a local checkpoint)")
         return
-    graph = work_dir / "encoder" / model.key / GRAPH_FILE
     started = time.perf_counter()
-    if not graph_complete(graph):
-        export_graph(BertCheckpoint(model.local_dir), graph)
+    ensure_graph(model.local_dir, work_dir / "encoder" / model.key)
+    graph = work_dir / "encoder" / model.key / GRAPH_FILE
     export_s = time.perf_counter() - started
     texts = list(queries.values())
     reference = SentenceTransformerEncoder(model, device="cpu").encode(texts)
@@ -338,17 +335,15 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
 def document_encoders(model_spec: str, work_dir: Path, texts: list[str], sample: int, seed: int) -> None:
     """The two build-time document encoders on the same seeded sample of indexed texts: throughput, the
     full corpus's encoding time extrapolated from it, and their largest difference."""
-    from retrieval.bert_checkpoint import BertCheckpoint
     from retrieval.encoder import SentenceTransformerEncoder, embed_documents, resolve_model
-    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, export_graph, graph_complete
+    from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, ensure_graph
     from retrieval.store import DENSE_MAX_TOKENS
 
     model = resolve_model(model_spec)
     if model.local_dir is None:
         return
+    ensure_graph(model.local_dir, work_dir / "encoder" / model.key)
     graph = work_dir / "encoder" / model.key / GRAPH_FILE
-    if not graph_complete(graph):
-        export_graph(BertCheckpoint(model.local_dir), graph)
     distinct = sorted(set(texts))
     chosen = random.Random(seed).sample(distinct, min(sample, len(distinct)))
     threads = len(os.sched_getaffinity(0))

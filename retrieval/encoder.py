@@ -1,8 +1,8 @@
 """Dense sentence encoders: which model a name means, its cache key, and how to load it.
 
-Documents are embedded once at build time with sentence-transformers (batched, torch). Queries are embedded
-at search time without torch when the model allows it (``load_query_encoder``: ONNX Runtime, else numpy), so
-a cold search does not pay for importing torch.
+Documents are embedded once at build time (``embed_documents``: ONNX Runtime over the graph the build writes,
+else sentence-transformers). Queries are embedded at search time without torch when the model allows it
+(``load_query_encoder``: ONNX Runtime, else numpy), so a cold search does not pay for importing torch.
 """
 
 from __future__ import annotations
@@ -155,10 +155,11 @@ def load_query_encoder(model: ModelRef, dense_dir: Path | None = None) -> QueryE
     from retrieval.bert_checkpoint import supports
 
     if model.local_dir is not None and supports(model.local_dir):
-        from retrieval.onnx_bert import GRAPH_FILE, OnnxBertEncoder, graph_complete, runtime_available
+        from retrieval.onnx_bert import OnnxBertEncoder, usable_graph
 
-        if dense_dir is not None and graph_complete(dense_dir / GRAPH_FILE) and runtime_available():
-            return OnnxBertEncoder(dense_dir / GRAPH_FILE, model.local_dir)
+        graph = usable_graph(dense_dir) if dense_dir is not None else None
+        if graph is not None:
+            return OnnxBertEncoder(graph, model.local_dir)
         from retrieval.numpy_bert import NumpyBertEncoder
 
         return NumpyBertEncoder(model.local_dir)

@@ -161,6 +161,23 @@ def graph_complete(graph: Path) -> bool:
     return graph.is_file() and words_file(graph).is_file()
 
 
+def ensure_graph(model_dir: Path, folder: Path) -> bool:
+    """Write the graph of the checkpoint in ``model_dir`` into ``folder`` unless it is complete there.
+
+    Returns whether it was written; ``DependencyError`` without the ``onnx`` package.
+    """
+    if graph_complete(folder / GRAPH_FILE):
+        return False
+    export_graph(BertCheckpoint(model_dir), folder / GRAPH_FILE)
+    return True
+
+
+def usable_graph(folder: Path) -> Path | None:
+    """The complete graph in ``folder`` when ONNX Runtime can run it here, else ``None``."""
+    graph = folder / GRAPH_FILE
+    return graph if graph_complete(graph) and runtime_available() else None
+
+
 class OnnxBertEncoder:
     """Encodes texts one by one: a query on ``threads`` ONNX Runtime threads (``query_threads`` by default).
 

@@ -5,7 +5,6 @@ All three share the index's fuzzy name lookup (``lookup_name``), which error-tri
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 
 from prover.errors import ConfigError, DependencyError, RetrievalError
@@ -88,17 +87,9 @@ class HybridRetriever(_IndexRetriever):
             for name in wanted:
                 names += self._matcher.lookup(name, NAME_DEPTH)
             query = " ".join(wanted)  # the error's prose says nothing about the lemma
-        dense: Future[list[tuple[int, float]]] | None = None
-        if weights[2] > 0:
-            # The dense ranking (query encoder + graph walk, native code that releases the GIL) runs on a
-            # worker thread while BM25 scores here: on two or more cores a query costs the slower of the two.
-            dense = self._worker.submit(self.dense.ranked, query, depth)
         bm25 = self.bm25.ranked(query, depth) if weights[1] > 0 else []
-        return weighted_rank_fusion([names, bm25, dense.result() if dense else []], weights, k)
-
-    @cached_property
-    def _worker(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="dense-query")
+        dense = self.dense.ranked(query, depth) if weights[2] > 0 else []
+        return weighted_rank_fusion([names, bm25, dense], weights, k)
 
     def search(self, query: str, k: int = 10) -> list[PremiseHit]:
         return self._hits(self.ranked(query, k))

@@ -270,20 +270,13 @@ def _document_encoder(model_spec: str, dense_dir: Path, max_tokens: int) -> tupl
     Both give the same embeddings (to float32 rounding, tested); ONNX Runtime is faster here and needs no torch.
     """
     from retrieval.encoder import SentenceTransformerEncoder, resolve_model
-    from retrieval.onnx_bert import (
-        GRAPH_FILE,
-        OnnxBertEncoder,
-        graph_complete,
-        runtime_available,
-        usable_cores,
-    )
+    from retrieval.onnx_bert import OnnxBertEncoder, usable_cores, usable_graph
 
     model = resolve_model(model_spec)
-    if model.local_dir is not None and graph_complete(dense_dir / GRAPH_FILE) and runtime_available():
+    graph = usable_graph(dense_dir)
+    if model.local_dir is not None and graph is not None:
         threads = usable_cores()
-        encoder = OnnxBertEncoder(
-            dense_dir / GRAPH_FILE, model.local_dir, max_tokens=max_tokens, batch_threads=threads
-        )
+        encoder = OnnxBertEncoder(graph, model.local_dir, max_tokens=max_tokens, batch_threads=threads)
         return encoder, f"onnxruntime, {threads} threads"
     return SentenceTransformerEncoder(model, max_seq_length=max_tokens), "sentence-transformers"
 
@@ -294,16 +287,16 @@ def _export_query_encoder(model_spec: str, dense_dir: Path, report: ProgressCall
     Returns the file written, or ``None`` when there was nothing to do: the graph exists, the model is not
     one the torch-free encoders run, or the ``onnx`` package is missing (queries then use numpy).
     """
-    from retrieval.bert_checkpoint import BertCheckpoint, supports
+    from retrieval.bert_checkpoint import supports
     from retrieval.encoder import resolve_model
-    from retrieval.onnx_bert import GRAPH_FILE, export_graph, graph_complete
+    from retrieval.onnx_bert import GRAPH_FILE, ensure_graph, graph_complete
 
     model_dir = resolve_model(model_spec).local_dir
     if graph_complete(dense_dir / GRAPH_FILE) or model_dir is None or not supports(model_dir):
         return None
     report("query encoder graph", 0, 1)
     try:
-        export_graph(BertCheckpoint(model_dir), dense_dir / GRAPH_FILE)
+        ensure_graph(model_dir, dense_dir)
     except DependencyError as exc:
         log.info("no ONNX query encoder (%s); queries are encoded with numpy", exc.message)
         return None
