@@ -52,7 +52,6 @@ def _python_packages() -> list[DoctorRow]:
         "networkx",
         "typer",
         "pydantic",
-        "pydantic_settings",
         "rich",
         "bm25s",
     ]

@@ -11,16 +11,11 @@ import json
 import os
 import re
 import tomllib
+import types
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
 
 from prover.errors import ConfigError
 
@@ -228,12 +223,14 @@ class EvalSettings(Section):
     download_timeout_s: float = Field(default=60.0, gt=0)
 
 
-class Settings(BaseSettings):
-    """Every knob of prover. See ``prover config show`` for the effective values and their sources."""
+class Settings(BaseModel):
+    """Every knob of prover. See ``prover config show`` for the effective values and their sources.
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    A plain model: ``load_settings`` reads the file, environment and flag layers itself (so it can tell
+    where each value came from), and ``Settings()`` alone is the defaults.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
     lean: LeanSettings = LeanSettings()
     llm: LLMSettings = LLMSettings()
@@ -244,18 +241,6 @@ class Settings(BaseSettings):
     decompose: DecomposeSettings = DecomposeSettings()
     eval: EvalSettings = EvalSettings()
     cache_dir: Path = Field(default_factory=default_cache_dir)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Only explicit layers: load_settings merges file, env and flags itself so it can tell sources apart.
-        return (init_settings,)
 
     def index_dir(self) -> Path:
         return self.retrieval.index_dir or self.cache_dir / "index"
@@ -285,9 +270,79 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config: {exc.strerror}", where=str(path)) from exc
 
 
-def _read_env() -> dict[str, Any]:
-    source = EnvSettingsSource(Settings, env_prefix=ENV_PREFIX, env_nested_delimiter="__")
-    return dict(source())
+def _read_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The ``PROVER_*`` variables as a settings tree, the way pydantic-settings reads them.
+
+    Names are case-insensitive and ``__`` descends a level (``PROVER_LEAN__WORKERS``). A variable whose first
+    level is no Settings field is not ours (``PROVER_TEST_LOOPBACK_ONLY``) and is skipped; an unknown deeper
+    key is kept, so validation names it. Values stay strings for pydantic to convert, except at a list,
+    dict or section, where they are JSON (a section's JSON is merged under its ``__`` variables).
+    """
+    whole: list[tuple[list[str], str, str]] = []
+    nested: list[tuple[list[str], str, str]] = []
+    for variable, value in (os.environ if environ is None else environ).items():
+        lowered = variable.lower()
+        if not lowered.startswith(ENV_PREFIX.lower()):
+            continue
+        path = lowered[len(ENV_PREFIX) :].split("__")
+        if path[0] not in Settings.model_fields:
+            continue
+        (whole if len(path) == 1 else nested).append((path, variable, value))
+    tree: dict[str, Any] = {}
+    for path, variable, value in whole + nested:
+        leaf = _env_value(variable, value, _annotation_at(path))
+        if isinstance(leaf, dict):
+            leaf = _deep_merge(_get_path(tree, path), leaf)
+        _set_path(tree, ".".join(path), leaf)
+    return tree
+
+
+def _annotation_at(path: list[str]) -> Any:
+    """The type annotation of the setting at ``path`` (``Any`` below a dict, ``None`` when unknown)."""
+    annotation: Any = Settings
+    for part in path:
+        model = next((a for a in _members(annotation) if _is_model(a)), None)
+        if model is not None:
+            field = model.model_fields.get(part)
+            if field is None:
+                return None
+            annotation = field.annotation
+        elif any(get_origin(a) is dict or a is dict for a in _members(annotation)):
+            annotation = Any
+        else:
+            return None
+    return annotation
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    return get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _env_value(variable: str, value: str, annotation: Any) -> Any:
+    """``value`` decoded as JSON where the setting is a list, dict or section; otherwise the string."""
+    members = _members(annotation)
+    complex_ = [
+        a for a in members if _is_model(a) or a in (list, dict) or get_origin(a) in (list, dict, tuple, set)
+    ]
+    if not complex_ or not value:
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        if len(members) > 1:
+            return value  # a union (``list[str] | None``): validation says which member the string is not
+        raise ConfigError(f"{variable}={value}: not valid JSON ({exc.msg})") from exc
+
+
+def _get_path(tree: dict[str, Any], path: list[str]) -> dict[str, Any]:
+    node: Any = tree
+    for part in path:
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}
 
 
 def _set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:

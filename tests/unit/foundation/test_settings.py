@@ -77,3 +77,42 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = load_settings(cwd=tmp_path).settings
     with pytest.raises(Exception):  # noqa: B017 - pydantic raises ValidationError for frozen models
         settings.lean.workers = 9  # type: ignore[misc]
+
+
+def test_environment_variables_nest_case_insensitively_and_decode_json(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("prover_lean__workers", "5")
+    monkeypatch.setenv("PROVER_LEAN__REPL_COMMAND", '["lake", "env", "repl"]')
+    monkeypatch.setenv("PROVER_LLM__REASONER", '{"model": "r", "n": 3}')
+    monkeypatch.setenv("PROVER_LLM__REASONER__N", "2")  # a nested variable wins over the section's JSON
+    monkeypatch.setenv("PROVER_LLM__PROVER__EXTRA_BODY", '{"top_k": 20}')
+    monkeypatch.setenv("PROVER_TEST_SOMETHING_ELSE", "1")  # no such setting: not ours, ignored
+    loaded = load_settings(cwd=tmp_path)
+    settings = loaded.settings
+    assert settings.lean.workers == 5
+    assert settings.lean.repl_command == ["lake", "env", "repl"]
+    assert (settings.llm.reasoner.model, settings.llm.reasoner.n) == ("r", 2)
+    assert settings.llm.prover.extra_body == {"top_k": 20}
+    assert loaded.sources["lean.workers"] == "env"
+    assert loaded.sources["llm.reasoner.model"] == "env"
+
+
+def test_bad_json_in_an_environment_variable_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PROVER_SEARCH__CASCADE_TACTICS", "simp, ring")
+    with pytest.raises(ConfigError, match=r"PROVER_SEARCH__CASCADE_TACTICS=simp, ring: not valid JSON"):
+        load_settings(cwd=tmp_path)
+    monkeypatch.delenv("PROVER_SEARCH__CASCADE_TACTICS")
+    monkeypatch.setenv("PROVER_LEAN__REPL_COMMAND", "lake env repl")  # optional list: validation says why
+    with pytest.raises(ConfigError, match=r"PROVER_LEAN__REPL_COMMAND=lake env repl"):
+        load_settings(cwd=tmp_path)
+
+
+def test_unknown_nested_environment_key_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PROVER_LEAN__WROKERS", "3")
+    with pytest.raises(
+        ConfigError, match=r"PROVER_LEAN__WROKERS=3: unknown key \(did you mean `workers`\?\)"
+    ):
+        load_settings(cwd=tmp_path)
