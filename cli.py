@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from prover.cli_help import ProverGroup
+from prover.cli_logging import configure_logging
 from prover.errors import ProverError
 
 app = typer.Typer(
@@ -45,28 +46,6 @@ def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
-
-
-def _configure_logging(verbose: int, quiet: bool, log_file: Path | None) -> None:
-    from rich.logging import RichHandler
-
-    level = logging.WARNING
-    if quiet:
-        level = logging.ERROR
-    elif verbose == 1:
-        level = logging.INFO
-    elif verbose >= 2:
-        level = logging.DEBUG
-    handlers: list[logging.Handler] = [RichHandler(console=_console(stderr=True), show_path=verbose >= 2)]
-    if log_file is not None:
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        file_handler.setLevel(logging.DEBUG)
-        handlers.append(file_handler)
-    root = logging.getLogger()
-    root.handlers = handlers
-    root.setLevel(logging.DEBUG if log_file is not None else level)
-    handlers[0].setLevel(level)
 
 
 def _print_version(value: bool) -> None:
@@ -112,7 +91,7 @@ def main_callback(
       prover -v prove algebra.lean --theorem mathd_algebra_478 --no-llm
     """
     del version
-    _configure_logging(verbose, quiet, log_file)
+    configure_logging(verbose, quiet, log_file)
     ctx.obj = GlobalOptions(config=config, verbose=verbose, quiet=quiet)
 
 
