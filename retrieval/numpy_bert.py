@@ -57,8 +57,8 @@ class NumpyBertEncoder:
     that shape about 2.5 times faster on one thread than ``h @ W.T`` (``bench/retrieval.py``, encoder table).
     """
 
-    def __init__(self, model_dir: Path) -> None:
-        self._checkpoint = checkpoint = BertCheckpoint(model_dir)
+    def __init__(self, model_dir: Path, *, max_tokens: int | None = None) -> None:
+        self._checkpoint = checkpoint = BertCheckpoint(model_dir, max_tokens=max_tokens)
         w = checkpoint.weights
         self._eps = checkpoint.eps
         self._heads = checkpoint.heads

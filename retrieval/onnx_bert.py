@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -178,12 +180,48 @@ def usable_graph(folder: Path) -> Path | None:
     return graph if graph_complete(graph) and runtime_available() else None
 
 
+class _SessionLoader:
+    """An ONNX Runtime session created on a thread of its own.
+
+    Creating the session (~0.1 s) releases the GIL, so the tokenizer, the word table and the dense graph
+    load meanwhile: a cold search waits for the slower of the two instead of their sum. ``session()`` waits
+    for it and raises its error, if any, as ``RetrievalError``.
+    """
+
+    def __init__(self, graph: Path, options: Any) -> None:
+        self._graph = graph
+        self._options = options
+        self._session: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._create, name="onnx-session")
+        self._thread.start()
+
+    def _create(self) -> None:
+        import onnxruntime
+
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(self._graph), self._options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # handed to the waiting thread; ONNX Runtime's errors share no base class
+            self._error = exc
+
+    def session(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise RetrievalError(
+                f"cannot load the query encoder graph: {self._error}", where=str(self._graph)
+            ) from self._error
+        return self._session
+
+
 class OnnxBertEncoder:
     """Encodes texts one by one: a query on ``threads`` ONNX Runtime threads (``query_threads`` by default).
 
     ``encode_batch`` (documents, at index build time) instead runs ``batch_threads`` texts at once, each on
     one thread and unpadded, which here embeds about 1.5 times faster than sentence-transformers' padded torch
-    batches (``bench/retrieval.py``, document encoder table).
+    batches (``bench/retrieval.py``, document encoder table). The session loads in the background
+    (``_SessionLoader``); the first encoding waits for it.
     """
 
     def __init__(
@@ -199,6 +237,14 @@ class OnnxBertEncoder:
             import onnxruntime
         except ImportError as exc:
             raise DependencyError("onnxruntime is not installed (pip install 'prover[local]')") from exc
+        self._batch_threads = max(1, batch_threads)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1 if batch_threads > 1 else (threads or query_threads())
+        options.inter_op_num_threads = 1
+        # Idle threads sleep instead of spinning: on a shared machine spinning only steals the other cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self._loader = _SessionLoader(graph, options)
         self._checkpoint = BertCheckpoint(model_dir, max_tokens=max_tokens)
         self.dimension = self._checkpoint.dimension
         try:
@@ -207,19 +253,10 @@ class OnnxBertEncoder:
             raise RetrievalError(
                 f"cannot load the query encoder's word table: {exc}", where=str(graph)
             ) from exc
-        self._batch_threads = max(1, batch_threads)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1 if batch_threads > 1 else (threads or query_threads())
-        options.inter_op_num_threads = 1
-        # Idle threads sleep instead of spinning: on a shared machine spinning only steals the other cores.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        try:
-            self._session: Any = onnxruntime.InferenceSession(
-                str(graph), options, providers=["CPUExecutionProvider"]
-            )
-        except (onnxruntime.capi.onnxruntime_pybind11_state.Fail, RuntimeError) as exc:
-            raise RetrievalError(f"cannot load the query encoder graph: {exc}", where=str(graph)) from exc
+
+    @cached_property
+    def _session(self) -> Any:
+        return self._loader.session()
 
     def _encode_one(self, text: str) -> FloatArray:
         ids = self._checkpoint.token_ids(text)

@@ -44,11 +44,36 @@ def classify_query(text: str) -> QueryKind:
 
 
 def query_from_statement(statement: str) -> str:
-    """A formal statement without keyword, theorem name, comments and proof: binders and type remain."""
+    """A formal statement without keyword, theorem name, comments and proof, its conclusion first.
+
+    ``theorem t (x : ℝ) (h : 0 < x) : 0 < x ^ 2 := by`` gives ``0 < x ^ 2 : (x : ℝ) (h : 0 < x)``. The
+    conclusion says which lemma is wanted, and a query longer than the encoder reads
+    (``retrieval.encoder.QUERY_MAX_TOKENS``) keeps its beginning; ``query_from_goal`` puts the target first
+    for the same reason.
+    """
     text = _COMMENT.sub(" ", statement)
     text = _DECL_HEAD.sub(" ", text, count=1)
-    text = _PROOF_START.sub(" ", text)
-    return " ".join(text.split())
+    text = " ".join(_PROOF_START.sub(" ", text).split())
+    binders, conclusion = _split_conclusion(text)
+    return f"{conclusion} : {binders}" if binders else conclusion
+
+
+_OPENING = "([{⟨⦃"
+_CLOSING = ")]}⟩⦄"
+
+
+def _split_conclusion(text: str) -> tuple[str, str]:
+    """``(binders, conclusion)`` of a statement's text, split at its first colon outside brackets (``:=``
+    aside); ``("", text)`` when there is none."""
+    depth = 0
+    for i, char in enumerate(text):
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(0, depth - 1)
+        elif char == ":" and depth == 0 and not text.startswith(":=", i):
+            return text[:i].strip(), text[i + 1 :].strip()
+    return "", text
 
 
 def query_from_goal(goal: str) -> str:

@@ -113,3 +113,16 @@ def test_goal_query_keeps_types_and_drops_hypothesis_names() -> None:
     query = query_from_goal(goal)
     assert "h₀" not in query and "hxy" not in query
     assert query.startswith("√x ≤ √y") and "0 < x" in query and "x ≤ y" in query
+
+
+def test_statement_query_puts_the_conclusion_first() -> None:
+    assert query_from_statement("theorem t (x : ℝ) (h : 0 < x) : 0 < x ^ 2 := by\n  positivity") == (
+        "0 < x ^ 2 : (x : ℝ) (h : 0 < x)"
+    )
+    # colons inside binders, instance brackets and a comment do not split; no binders: the type alone
+    assert query_from_statement("lemma l {α : Type*} [Ring α] (a : α) : a * 0 = 0 := by simp") == (
+        "a * 0 = 0 : {α : Type*} [Ring α] (a : α)"
+    )
+    assert query_from_statement("theorem s : ∀ n : ℕ, n + 0 = n := by -- note: easy\n  simp") == (
+        "∀ n : ℕ, n + 0 = n"
+    )
