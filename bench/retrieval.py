@@ -39,6 +39,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def pct(values: list[float], q: float) -> float:
+def pct(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -312,10 +313,10 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
     ):
         started = time.perf_counter()
         encoder = load()
+        encoder.encode(texts[:1])  # the ONNX session loads in the background until the first query
         load_s = time.perf_counter() - started
         walls = []
         with threadpool_limits(limits=1, user_api="blas"):
-            encoder.encode(texts[:1])
             for _ in range(3):
                 for text in texts:
                     started = time.perf_counter()
@@ -327,7 +328,58 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
     table(
         f"query encoders ({model.spec}, {len(texts)} informal queries x 3, warm; graph export "
         f"{export_s:.1f} s; load average {os.getloadavg()[0]:.1f})",
-        ["encoder", "load s", "p50 ms", "p95 ms", "max |diff| vs sentence-transformers"],
+        ["encoder", "load s (to 1st query)", "p50 ms", "p95 ms", "max |diff| vs sentence-transformers"],
+        rows,
+    )
+
+
+STATEMENT_HEAD = re.compile(r"^\s*(?:theorem|lemma|example)\s+(?:[^\s(\[{:]+)?", re.MULTILINE)
+
+
+def statement_as_written(statement: str) -> str:
+    """A formal statement query in the order it is written (binders, then conclusion): the query before
+    ``query_from_statement`` put the conclusion first."""
+    text = re.sub(r"/-.*?-/|--[^\n]*", " ", statement, flags=re.DOTALL)
+    text = STATEMENT_HEAD.sub(" ", text, count=1)
+    return " ".join(re.sub(r":=\s*(?:by\b.*)?$", " ", text, flags=re.DOTALL).split())
+
+
+def query_length(
+    index: PremiseIndex, model_spec: str, query_sets: dict[str, tuple[dict[str, str], dict[str, set[str]]]]
+) -> None:
+    """Dense recall and warm latency when queries are cut to N tokens (their beginning); the default cut is
+    ``QUERY_MAX_TOKENS``. Each set's token counts are shown (p50/p95/max, the model's own limit)."""
+    from retrieval.bert_checkpoint import BertCheckpoint
+    from retrieval.dense import DenseSearcher
+    from retrieval.encoder import QUERY_MAX_TOKENS, resolve_model
+    from retrieval.onnx_bert import OnnxBertEncoder, usable_graph
+
+    model = resolve_model(model_spec)
+    model_dir = index.dense_dir(model.key)
+    graph = usable_graph(model_dir)
+    if model.local_dir is None or graph is None:
+        print("\nquery length table: skipped (needs the ONNX query encoder of a local checkpoint)")
+        return
+    tokenizer = BertCheckpoint(model.local_dir)  # the model's own limit
+    lengths = {label: sorted(len(tokenizer.token_ids(q)) for q in queries.values())
+               for label, (queries, _) in query_sets.items()}  # fmt: skip
+    rows = []
+    for cap in (None, 128, QUERY_MAX_TOKENS, 48, 40):
+        retriever = DenseRetriever(index, model_spec)
+        encoder = OnnxBertEncoder(graph, model.local_dir, max_tokens=cap)
+        retriever.__dict__["_searcher"] = DenseSearcher(model_dir, encoder)  # the cached searcher, replaced
+        row = [
+            ("model limit" if cap is None else str(cap)) + (" (default)" if cap == QUERY_MAX_TOKENS else "")
+        ]
+        for queries, truth in query_sets.values():
+            result = evaluate(retriever, queries, truth)
+            row.append(f"{result['R@10']:.4f} / {result['R@50']:.4f} / {result['p95 ms']:.1f}")
+        rows.append(row)
+    table(
+        "dense: queries cut to N tokens; R@10 / R@50 / p95 ms per set (tokens p50/p95/max: "
+        + "; ".join(f"{label} {pct(v, 0.5)}/{pct(v, 0.95)}/{v[-1]}" for label, v in lengths.items())
+        + ")",
+        ["tokens read", *query_sets],
         rows,
     )
 
@@ -537,6 +589,11 @@ def main() -> None:
 
     if args.subset:
         graph_agreement(eval_index, model, {**informal, **formal}, args.work_dir)
+    if not args.subset:
+        written = {p: statement_as_written(problems[p]["formal_statement"]) for p in truth}
+        query_length(eval_index, model, {
+            "informal set": (informal, informal_truth), "formal stmt": (formal, truth),
+            "formal stmt, as written": (written, truth), "informal stmt": (informal_stmt, truth)})  # fmt: skip
     encoder_latency(model, args.work_dir, informal)
     if args.document_sample:
         from retrieval.text import indexed_text
