@@ -1249,14 +1249,19 @@ def dojo_prove_command(
     raise typer.Exit(1)
 
 
-def main() -> None:
-    """Console-script entry point.
+# Process defaults set before anything imports numpy or pydantic; a variable already set is kept. Each costs
+# every command start-up time for nothing prover uses (measured with bench/retrieval.py's cold search):
+# - OpenBLAS starts a thread pool on import (~70 ms here); prover's BLAS work is query-sized, and the dense
+#   search limits it to one thread anyway (retrieval/dense.py).
+# - pydantic reads the metadata of every installed distribution looking for plugins (~40 ms); prover has
+#   none (set PYDANTIC_DISABLE_PLUGINS empty to load yours).
+PROCESS_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "PYDANTIC_DISABLE_PLUGINS": "__all__"}
 
-    pydantic looks for plugins of its own by reading the metadata of every installed distribution (~40 ms on
-    the first model, ~60 with 150 packages) unless ``PYDANTIC_DISABLE_PLUGINS`` says not to; the command line
-    uses none, so it says so unless the variable is already set (set it empty to load them).
-    """
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+def main() -> None:
+    """Console-script entry point."""
+    for variable, value in PROCESS_DEFAULTS.items():
+        os.environ.setdefault(variable, value)
     try:
         app()
     except KeyboardInterrupt:
