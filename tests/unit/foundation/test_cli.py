@@ -105,3 +105,16 @@ def test_every_command_has_help(runner: CliRunner) -> None:
     for name in names:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
+
+
+def test_entry_point_sets_process_defaults_but_keeps_the_users(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cli
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # the user wants their pydantic plugins
+    monkeypatch.setattr(sys, "argv", ["prover", "--version"])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert done.value.code == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""
