@@ -2,20 +2,43 @@
 
 Renames across Mathlib versions usually keep the last component and move the namespace
 (``Nat.pos_of_ne_zero`` -> ``Nat.pos_of_ne_zero'``, ``Real.rpow_natCast`` -> ``Real.rpow_ofNat``) or change a
-few characters, so candidates come from three places: an edit-distance scan of full names, a scan of the
-last components (any namespace), and the same last component under another namespace.
+few characters, so candidates come from three places: the full names nearest by edit distance, the last
+components nearest by edit distance (any namespace), and the same last component under another namespace.
+
+Scanning all ~180k names twice per lookup costs ~100 ms, so the edit distances are only computed for
+candidates drawn from a padded-trigram index (``_TrigramIndex``). Two strings at edit distance ``d`` share at
+least ``max(len) + 2 - 3 * d`` of their padded trigrams (one edit touches at most three), so the candidates
+include every string whose similarity can reach ``EXACT_FROM``: every result scoring at least ``EXACT_FROM``
+is the one, with the score and rank, a full scan gives. The rest of the candidates are the strings sharing
+the largest fraction of trigrams; results below ``EXACT_FROM`` are the best among them. Most of the ten
+results of an error query score below ``EXACT_FROM`` and lie at edit distances no trigram or letter-count
+bound excludes, so making them exact again means a full scan (``bench/names.py`` measures both).
 """
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections import defaultdict
 from collections.abc import Sequence
+from operator import itemgetter
+
+import numpy as np
+import numpy.typing as npt
 
 _UNKNOWN_NAME = re.compile(
     r"unknown (?:identifier|constant|declaration)\s+['‘`«]?(?P<name>[^\s'’`»]+)['’`»]?",
     re.IGNORECASE,  # newer Lean writes "Unknown identifier `x`"
 )
+
+EXACT_FROM = 0.8  # results scoring at least this are exactly those of a full scan
+CANDIDATES = 1000  # strings per index compared beyond those that can reach EXACT_FROM (bench/names.py)
+_LAST_WEIGHT, _SPACE_WEIGHT = 0.9, 0.09  # a last-component match: 0.9 * its similarity + 0.09 * namespace's
+_PAD = "\x00"  # pads each string with two of these on both sides; any character would do
+_BUCKET_BITS = 16  # trigrams hash to 2^16 buckets (Mathlib has ~19k distinct trigrams)
+_HASH = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D)  # odd multipliers of the three code points, mod 2^32
+_RUN = 1 << (32 - _BUCKET_BITS)
+
+Indices = npt.NDArray[np.int64]
 
 
 def names_in_error(message: str) -> list[str]:
@@ -36,26 +59,171 @@ def namespace(name: str) -> str:
     return name.rsplit(".", 1)[0] if "." in name else ""
 
 
-class NameMatcher:
-    """Fuzzy lookup over a fixed list of declaration names (indices into that list are returned)."""
+def _similarities(text: str, strings: Sequence[str]) -> npt.NDArray[np.float64]:
+    """rapidfuzz's ``Levenshtein.normalized_similarity`` of ``text`` to each string, to the last bit."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
 
-    def __init__(self, names: Sequence[str]) -> None:
+    if not strings:
+        return np.zeros(0)
+    distances: npt.NDArray[np.int32] = process.cdist(
+        [text], strings, scorer=Levenshtein.distance, dtype=np.int32
+    )[0]
+    longer = np.maximum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)), len(text))
+    return 1.0 - distances / np.maximum(longer, 1)
+
+
+def _pick(items: Sequence[str], indices: Indices) -> list[str]:
+    if indices.size == 0:
+        return []
+    picked = itemgetter(*indices.tolist())(items)
+    return [picked] if indices.size == 1 else list(picked)
+
+
+class _TrigramIndex:
+    """Postings of the padded trigrams (``"\\0\\0" + s + "\\0\\0"``) of a fixed list of strings.
+
+    A trigram is hashed to one of 2^16 buckets; the postings list each (bucket, string) pair once, and
+    ``shared`` counts a bucket as often as the query has trigrams in it. Merging trigrams only raises the
+    counts, so they still bound the shared trigrams (a multiset intersection) from above.
+    """
+
+    def __init__(self, strings: Sequence[str]) -> None:
+        self.strings = list(strings)
+        count = len(self.strings)
+        self.lengths: Indices = np.fromiter(map(len, self.strings), dtype=np.int64, count=count)
+        # The windows of the strings joined by the padding are exactly their padded trigrams, in order.
+        padding = _PAD * 2
+        points = np.frombuffer(
+            (padding + padding.join(self.strings) + padding).encode("utf-32-le", "surrogatepass"),
+            dtype=np.uint32,
+        )
+        windows = int(self.lengths.sum()) + 2 * count
+        first, second, third = (np.uint32(m) for m in _HASH)
+        keys = points[:windows] * first
+        term = points[1 : windows + 1] * second
+        keys += term
+        keys += np.multiply(points[2 : windows + 2], third, out=term)
+        keys &= np.uint32(((1 << _BUCKET_BITS) - 1) << (32 - _BUCKET_BITS))  # the top bits: the bucket
+        # np.sort of 32-bit keys is several times faster than argsort or 64-bit keys, so the strings are cut
+        # into runs of 2^(32 - _BUCKET_BITS), whose (bucket, string in run) pairs are sorted as one uint32 each.
+        keys |= np.repeat(np.arange(count, dtype=np.uint32) & np.uint32(_RUN - 1), self.lengths + 2)
+        window_end = np.cumsum(self.lengths + 2)
+        bucket_starts = np.arange(1 << _BUCKET_BITS, dtype=np.uint32) << np.uint32(32 - _BUCKET_BITS)
+        # per run: its size, offsets by bucket, and the postings (the strings' places in the run)
+        self._runs: list[tuple[int, Indices, npt.NDArray[np.uint16]]] = []
+        for run_first in range(0, count, _RUN):
+            lo = int(window_end[run_first - 1]) if run_first else 0
+            run = keys[lo : int(window_end[min(run_first + _RUN, count) - 1])]
+            run.sort()
+            run = run[np.r_[True, run[1:] != run[:-1]]]
+            offsets = np.r_[np.searchsorted(run, bucket_starts), run.size]
+            # the low 16 bits of a key: the string's place in its run (_RUN is 2^16)
+            self._runs.append((min(_RUN, count - run_first), offsets, run.astype(np.uint16)))
+
+    def shared(self, text: str) -> Indices:
+        """Per string, an upper bound on the padded trigrams it shares with ``text`` (with multiplicity)."""
+        first, second, third = _HASH
+        pad = ord(_PAD)
+        points = [pad, pad, *map(ord, text), pad, pad]
+        buckets: dict[int, int] = {}
+        for a, b, c in zip(points, points[1:], points[2:], strict=False):
+            bucket = ((a * first + b * second + c * third) & 0xFFFFFFFF) >> (32 - _BUCKET_BITS)
+            buckets[bucket] = buckets.get(bucket, 0) + 1
+        chosen = np.fromiter(buckets, dtype=np.int64, count=len(buckets))
+        times = list(buckets.values())
+        counts = [np.zeros(0, dtype=np.int64)]
+        for size, offsets, owners in self._runs:
+            starts, ends = offsets[chosen].tolist(), offsets[chosen + 1].tolist()
+            lists = [np.zeros(0, dtype=np.uint16)]
+            for start, end, repeat in zip(starts, ends, times, strict=True):
+                lists += [owners[start:end]] * repeat
+            # bincount casts a uint16 input itself, several times slower than astype
+            counts.append(np.bincount(np.concatenate(lists).astype(np.intp), minlength=size))
+        return np.concatenate(counts)
+
+    def _candidates(self, text: str, threshold: float, extra: int) -> Indices:
+        """Sorted indices: every string whose similarity to ``text`` can reach ``threshold``, and the ``extra``
+        strings sharing the largest fraction of the longer string's padded trigrams (ties: lower index)."""
+        shared, length = self.shared(text), len(text)
+        # Similarity >= t needs d <= (1 - t) * m (m: the longer length), hence m <= length / t and, by the
+        # trigram bound, shared >= m + 2 - 3 * (1 - t) * m, which is smallest at the smallest possible m.
+        longest = length if threshold >= 2 / 3 else length / max(threshold, 1e-9)
+        least = int(np.ceil(2 + (3 * threshold - 2) * longest - 1e-6)) if threshold > 0 else 0
+        # The extra strings are ranked among those sharing the most trigrams at all: about twice ``extra`` of
+        # them, as estimated on every 16th string (a histogram of all of them costs more than the rest).
+        most = np.iinfo(np.int64).max
+        if extra > 0:
+            at_least = np.cumsum(np.bincount(shared[::16])[::-1])[::-1] * 16
+            most = int(np.flatnonzero(at_least >= 2 * extra)[-1]) if at_least[0] >= 2 * extra else 0
+        found = np.flatnonzero(shared >= min(least, most))
+        common = shared[found]
+        if np.count_nonzero(common >= most) < extra:  # the estimate was too high: count them all
+            at_least = np.cumsum(np.bincount(shared)[::-1])[::-1]
+            most = int(np.flatnonzero(at_least >= extra)[-1])
+            found = np.flatnonzero(shared >= min(least, most))
+            common = shared[found]
+        lengths = self.lengths[found]
+        longer = np.maximum(lengths, length)
+        fewest_edits = np.maximum(np.abs(lengths - length), -((common - longer - 2) // 3))
+        chosen = (common >= least) & (1.0 - fewest_edits / np.maximum(longer, 1) >= threshold)
+        if extra > 0:
+            fraction = np.where(common >= most, common / (longer + 2), -1.0)
+            cut = np.partition(fraction, found.size - extra)[found.size - extra]
+            above = fraction > cut
+            chosen |= above
+            chosen[np.flatnonzero(fraction == cut)[: extra - int(above.sum())]] = True
+        return found[chosen]
+
+    def ranked(self, text: str, threshold: float, extra: int) -> tuple[Indices, npt.NDArray[np.float64]]:
+        """Candidate indices and their similarities to ``text``, best first, ties by index.
+
+        The candidates hold every string whose similarity reaches ``threshold``, so down to it the ranking is
+        that of a full scan; with at most ``extra`` strings, the candidates are all of them.
+        """
+        if len(self.strings) <= extra:
+            found: Indices = np.arange(len(self.strings))
+        else:
+            found = self._candidates(text, threshold, extra)
+        similarity = _similarities(text, _pick(self.strings, found))
+        order = np.lexsort((found, -similarity))
+        return found[order], similarity[order]
+
+
+class NameMatcher:
+    """Fuzzy lookup over a fixed list of declaration names (indices into that list are returned).
+
+    ``candidates``: strings per index compared beyond those that can score ``EXACT_FROM``; with no more
+    names than that, every lookup equals a full scan.
+    """
+
+    def __init__(self, names: Sequence[str], *, candidates: int = CANDIDATES) -> None:
         self._names = list(names)
-        self._exact = {name: i for i, name in enumerate(self._names)}
-        self._by_last: dict[str, list[int]] = defaultdict(list)
-        for i, name in enumerate(self._names):
-            self._by_last[last_component(name)].append(i)
-        self._lasts = list(self._by_last)
+        self._candidates = candidates
+        last_id: dict[str, int] = {}
+        ids = np.array(
+            [last_id.setdefault(name.rpartition(".")[2], len(last_id)) for name in self._names],
+            dtype=np.int64,
+        )
+        self._by_last = np.argsort(ids, kind="stable")  # name indices grouped by last component, in order
+        self._last_start = np.zeros(len(last_id) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ids, minlength=len(last_id)), out=self._last_start[1:])
+        self._full_index = _TrigramIndex(self._names)
+        self._last_index = _TrigramIndex(list(last_id))
 
     @property
     def names(self) -> list[str]:
         return self._names
 
     def lookup(self, query: str, k: int = 5) -> list[tuple[int, float]]:
-        """Up to ``k`` (index, similarity in [0, 1]) pairs, best first; an exact match scores 1."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        """Up to ``k`` (index, similarity in [0, 1]) pairs, best first; an exact match scores 1.
 
+        The pairs scoring at least ``EXACT_FROM`` are those the two full scans gave, in the same order: down
+        to ``EXACT_FROM`` (and the matching last-component similarity) the candidates' rankings are those of
+        full scans, hence so are the pools' members that high and every score at or above it. The pairs
+        below it are the best among the candidates (the same as the full scans' for ~97% of error queries,
+        ``bench/names.py``).
+        """
         query = query.strip().removeprefix("_root_.").removeprefix("@")
         scores: dict[int, float] = {}
 
@@ -63,23 +231,36 @@ class NameMatcher:
             if score > scores.get(index, -1.0):
                 scores[index] = score
 
-        if (exact := self._exact.get(query)) is not None:
-            offer(exact, 1.0)
         pool = max(4 * k, 20)
-        for _, similarity, index in process.extract(
-            query, self._names, scorer=Levenshtein.normalized_similarity, limit=pool
-        ):
-            offer(index, float(similarity))
-        query_last, query_space = last_component(query), namespace(query)
-        for last, similarity, _ in process.extract(
-            query_last, self._lasts, scorer=Levenshtein.normalized_similarity, limit=pool
-        ):
-            for index in self._by_last[last]:
-                # A matching last component in another namespace is a likely rename; the namespace
-                # similarity breaks ties between the many namespaces that share a last component.
-                space_similarity = Levenshtein.normalized_similarity(
-                    query_space, namespace(self._names[index])
-                )
-                offer(index, 0.9 * float(similarity) + 0.09 * space_similarity)
+        indices, similarities = self._full_index.ranked(query, EXACT_FROM, self._candidates)
+        if identical := indices[similarities == 1.0].tolist():
+            offer(max(identical), 1.0)  # an exact match; of equal names, the last (as a dict of names keeps)
+        for index, similarity in zip(indices[:pool].tolist(), similarities[:pool].tolist(), strict=True):
+            offer(index, similarity)
+        # a last component below this similarity cannot give a score of EXACT_FROM (the margin covers rounding)
+        last_threshold = (EXACT_FROM - _SPACE_WEIGHT) / _LAST_WEIGHT - 1e-9
+        lasts, last_similarities = self._last_index.ranked(
+            last_component(query), last_threshold, self._candidates
+        )
+        nearest_lasts = list(zip(lasts[:pool].tolist(), last_similarities[:pool].tolist(), strict=True))
+        if len(scores) >= k > 0:
+            # names under a last component whose best score stays below the k-th score so far cannot rank
+            floor = heapq.nlargest(k, scores.values())[-1]
+            nearest_lasts = [
+                (last, s) for last, s in nearest_lasts if _LAST_WEIGHT * s + _SPACE_WEIGHT >= floor
+            ]
+        members = [
+            self._by_last[self._last_start[last] : self._last_start[last + 1]] for last, _ in nearest_lasts
+        ]
+        if members:
+            named = np.concatenate(members).tolist()
+            # A matching last component in another namespace is a likely rename; the namespace
+            # similarity breaks ties between the many namespaces that share a last component.
+            space = _similarities(namespace(query), [namespace(self._names[i]) for i in named])
+            last = np.repeat([s for _, s in nearest_lasts], [m.size for m in members])
+            for index, score in zip(
+                named, (_LAST_WEIGHT * last + _SPACE_WEIGHT * space).tolist(), strict=True
+            ):
+                offer(index, score)
         ranked = sorted(scores.items(), key=lambda item: (-item[1], len(self._names[item[0]]), item[0]))
         return ranked[:k]

@@ -1,6 +1,21 @@
 from __future__ import annotations
 
-from retrieval.names import NameMatcher, names_in_error
+import random
+from collections import Counter, defaultdict
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from retrieval.names import (
+    CANDIDATES,
+    EXACT_FROM,
+    NameMatcher,
+    _similarities,
+    _TrigramIndex,
+    last_component,
+    names_in_error,
+    namespace,
+)
 
 NAMES = [
     "Nat.pos_of_ne_zero",
@@ -46,3 +61,210 @@ def test_exact_name_first_with_score_one_and_scores_descend() -> None:
     ranked = NameMatcher(NAMES).lookup("_root_.add_pos", 4)
     assert NAMES[ranked[0][0]] == "add_pos" and ranked[0][1] == 1.0
     assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+
+
+# ---- the trigram index against the two full scans it replaced
+
+
+class FullScanMatcher:
+    """The lookup before the trigram index: rapidfuzz over every full name and every distinct last component."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.exact = {name: i for i, name in enumerate(names)}
+        self.by_last: dict[str, list[int]] = defaultdict(list)
+        for i, name in enumerate(names):
+            self.by_last[last_component(name)].append(i)
+        self.lasts = list(self.by_last)
+
+    def lookup(self, query: str, k: int) -> list[tuple[int, float]]:
+        query = query.strip().removeprefix("_root_.").removeprefix("@")
+        scores: dict[int, float] = {}
+
+        def offer(index: int, score: float) -> None:
+            if score > scores.get(index, -1.0):
+                scores[index] = score
+
+        if (exact := self.exact.get(query)) is not None:
+            offer(exact, 1.0)
+        pool = max(4 * k, 20)
+        for _, similarity, index in process.extract(
+            query, self.names, scorer=Levenshtein.normalized_similarity, limit=pool
+        ):
+            offer(index, float(similarity))
+        query_last, query_space = last_component(query), namespace(query)
+        for last, similarity, _ in process.extract(
+            query_last, self.lasts, scorer=Levenshtein.normalized_similarity, limit=pool
+        ):
+            for index in self.by_last[last]:
+                space_similarity = Levenshtein.normalized_similarity(
+                    query_space, namespace(self.names[index])
+                )
+                offer(index, 0.9 * float(similarity) + 0.09 * space_similarity)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], len(self.names[item[0]]), item[0]))
+        return ranked[:k]
+
+
+WORDS = [
+    "add",
+    "mul",
+    "sub",
+    "pos",
+    "neg",
+    "of",
+    "ne",
+    "zero",
+    "one",
+    "le",
+    "lt",
+    "succ",
+    "sum",
+    "range",
+    "prod",
+    "map",
+    "comp",
+    "id",
+    "ext",
+    "inj",
+    "cast",
+    "sqrt",
+    "norm",
+    "coe",
+    "iff",
+    "eq",
+    "self",
+    "left",
+    "right",
+    "assoc",
+    "comm",
+    "pow",
+]
+SPACES = [
+    "",
+    "",
+    "Nat",
+    "Int",
+    "Real",
+    "Finset",
+    "Set.Icc",
+    "MeasureTheory.Measure",
+    "CategoryTheory.Functor",
+    "ℝ≥0",
+]
+DECORATIONS = ["", "", "", "'", "₀", "ᵢ", "''", "_iff", "₀'", "ₗ"]
+LETTERS = "abcdeilmnorstuz_.'₀ᵢℝé"
+
+
+def generated_names(rng: random.Random, count: int) -> list[str]:
+    names = []
+    for _ in range(count):
+        if rng.random() < 0.03:  # short names, some of them equal
+            last = rng.choice(["a", "e", "id", "π", "ext", "mk", "ι"])
+        else:
+            last = "_".join(rng.choice(WORDS) for _ in range(rng.randint(1, 5))) + rng.choice(DECORATIONS)
+        space = rng.choice(SPACES)
+        names.append(f"{space}.{last}" if space else last)
+    return names
+
+
+def edited(name: str, rng: random.Random) -> str:
+    text = name
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        i = rng.randrange(len(text) + 1)
+        op = rng.choice("dsit")
+        if op == "d" and i < len(text):
+            text = text[:i] + text[i + 1 :]
+        elif op == "s" and i < len(text):
+            text = text[:i] + rng.choice(LETTERS) + text[i + 1 :]
+        elif op == "t" and i + 1 < len(text):
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+        else:
+            text = text[:i] + rng.choice(LETTERS) + text[i:]
+    return text
+
+
+def queries(names: list[str], rng: random.Random, count: int) -> list[str]:
+    made = []
+    for _ in range(count):
+        name = rng.choice(names)
+        kind = rng.random()
+        if kind < 0.5:
+            made.append(edited(name, rng))
+        elif kind < 0.75:  # the last component under another namespace, or none
+            space = rng.choice(SPACES)
+            made.append(f"{space}.{last_component(name)}" if space else last_component(name))
+        elif kind < 0.85:
+            made.append(rng.choice(["", " ", "x", "ℝ", "_", "a.b", "₀'"]))
+        elif kind < 0.95:
+            made.append(rng.choice(["", "_root_.", "@", " "]) + name)
+        else:
+            made.append("".join(rng.choice(LETTERS) for _ in range(rng.randint(1, 40))))
+    return made
+
+
+K_CHOICES = [1, 3, 5, 10, 10, 40, 10_000]  # the last larger than any pool of these corpora
+
+
+def test_with_every_name_a_candidate_lookup_equals_the_full_scans() -> None:
+    rng = random.Random(1)
+    names = generated_names(rng, 400)
+    names += names[:5]  # equal names: an exact match scores its last copy
+    reference, matcher = FullScanMatcher(names), NameMatcher(names, candidates=len(names))
+    for query in queries(names, rng, 400):
+        k = rng.choice(K_CHOICES)
+        assert matcher.lookup(query, k) == reference.lookup(query, k), (query, k)
+
+
+def test_results_scoring_exact_from_are_those_of_the_full_scans() -> None:
+    # Few candidates beyond the guaranteed ones, so that the guarantee alone has to hold the results up.
+    rng = random.Random(2)
+    names = generated_names(rng, 3000)
+    reference = FullScanMatcher(names)
+    matchers = [NameMatcher(names, candidates=c) for c in (0, 30, CANDIDATES)]
+    for query in queries(names, rng, 500):
+        k = rng.choice(K_CHOICES)
+        expected = reference.lookup(query, k)
+        sure = [pair for pair in expected if pair[1] >= EXACT_FROM]
+        for matcher in matchers:
+            found = matcher.lookup(query, k)
+            assert found[: len(sure)] == sure, (query, k)
+            assert all(score < EXACT_FROM for _, score in found[len(sure) :]), (query, k)
+            assert len(found) <= k
+
+
+def test_similarities_are_rapidfuzz_normalized_similarity_to_the_bit() -> None:
+    rng = random.Random(3)
+    texts = ["", "a", "ℝ", *generated_names(rng, 200)]
+    for text in texts[:40]:
+        found = _similarities(text, texts)
+        assert found.tolist() == [Levenshtein.normalized_similarity(text, other) for other in texts]
+
+
+def padded_trigrams(text: str) -> Counter[str]:
+    padded = f"\0\0{text}\0\0"
+    return Counter(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def test_shared_counts_bound_the_shared_trigrams_across_runs() -> None:
+    # Just over one run of 2^16 strings, so that postings of the second run are counted too.
+    rng = random.Random(4)
+    strings = [edited(name, rng) for name in generated_names(rng, 66_000)]
+    index = _TrigramIndex(strings)
+    sample = rng.sample(range(len(strings)), 300) + list(range(65_530, 65_545))
+    for text in [*rng.sample(strings, 5), "", "ℝ≥0", "zz"]:
+        shared = index.shared(text)
+        assert shared.shape == (len(strings),)
+        wanted = padded_trigrams(text)
+        for i in sample:
+            assert shared[i] >= sum((wanted & padded_trigrams(strings[i])).values()), (text, strings[i])
+
+
+def test_candidates_hold_every_string_that_reaches_the_threshold() -> None:
+    rng = random.Random(5)
+    strings = [last_component(name) for name in generated_names(rng, 2000)]
+    index = _TrigramIndex(strings)
+    for text in queries(strings, rng, 60):
+        similarity = _similarities(text, strings)
+        for threshold in (1.0, 0.9, 0.8, 0.7, 0.6, 0.4, 0.0, -0.1):
+            found = set(index._candidates(text, threshold, 20).tolist())
+            assert {i for i, s in enumerate(similarity) if s >= threshold} <= found, (text, threshold)
