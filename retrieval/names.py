@@ -18,9 +18,16 @@ bound excludes, so making them exact again means a full scan (``bench/names.py``
 from __future__ import annotations
 
 import heapq
+import logging
+import os
 import re
-from collections.abc import Sequence
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +37,7 @@ _UNKNOWN_NAME = re.compile(
     re.IGNORECASE,  # newer Lean writes "Unknown identifier `x`"
 )
 
+INDEX_FILE = "names.index.npz"  # beside an index's names.txt: the matcher's arrays (``NameMatcher.cached``)
 EXACT_FROM = 0.8  # results scoring at least this are exactly those of a full scan
 CANDIDATES = 1000  # strings per index compared beyond those that can reach EXACT_FROM (bench/names.py)
 _LAST_WEIGHT, _SPACE_WEIGHT = 0.9, 0.09  # a last-component match: 0.9 * its similarity + 0.09 * namespace's
@@ -39,6 +47,12 @@ _HASH = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D)  # odd multipliers of the three cod
 _RUN = 1 << (32 - _BUCKET_BITS)
 
 Indices = npt.NDArray[np.int64]
+log = logging.getLogger(__name__)
+_Run = tuple[int, Indices, npt.NDArray[np.uint16]]  # strings in the run, offsets by bucket, postings
+
+
+def _checksum(names: Sequence[str]) -> int:
+    return zlib.crc32("\n".join(names).encode("utf-8", "surrogatepass"))
 
 
 def names_in_error(message: str) -> list[str]:
@@ -80,6 +94,40 @@ def _pick(items: Sequence[str], indices: Indices) -> list[str]:
     return [picked] if indices.size == 1 else list(picked)
 
 
+def _build_runs(strings: list[str], lengths: Indices) -> list[_Run]:
+    """The postings of ``strings``, cut into runs of 2^16 strings (see ``_TrigramIndex``)."""
+    count = len(strings)
+    # The windows of the strings joined by the padding are exactly their padded trigrams, in order.
+    padding = _PAD * 2
+    points = np.frombuffer(
+        (padding + padding.join(strings) + padding).encode("utf-32-le", "surrogatepass"),
+        dtype=np.uint32,
+    )
+    windows = int(lengths.sum()) + 2 * count
+    first, second, third = (np.uint32(m) for m in _HASH)
+    keys = points[:windows] * first
+    term = points[1 : windows + 1] * second
+    keys += term
+    keys += np.multiply(points[2 : windows + 2], third, out=term)
+    keys &= np.uint32(((1 << _BUCKET_BITS) - 1) << (32 - _BUCKET_BITS))  # the top bits: the bucket
+    # np.sort of 32-bit keys is several times faster than argsort or 64-bit keys, so the strings are cut
+    # into runs of 2^(32 - _BUCKET_BITS), whose (bucket, string in run) pairs are sorted as one uint32 each.
+    keys |= np.repeat(np.arange(count, dtype=np.uint32) & np.uint32(_RUN - 1), lengths + 2)
+    window_end = np.cumsum(lengths + 2)
+    bucket_starts = np.arange(1 << _BUCKET_BITS, dtype=np.uint32) << np.uint32(32 - _BUCKET_BITS)
+    # per run: its size, offsets by bucket, and the postings (the strings' places in the run)
+    runs: list[_Run] = []
+    for run_first in range(0, count, _RUN):
+        lo = int(window_end[run_first - 1]) if run_first else 0
+        run = keys[lo : int(window_end[min(run_first + _RUN, count) - 1])]
+        run.sort()
+        run = run[np.r_[True, run[1:] != run[:-1]]]
+        offsets = np.r_[np.searchsorted(run, bucket_starts), run.size]
+        # the low 16 bits of a key: the string's place in its run (_RUN is 2^16)
+        runs.append((min(_RUN, count - run_first), offsets, run.astype(np.uint16)))
+    return runs
+
+
 class _TrigramIndex:
     """Postings of the padded trigrams (``"\\0\\0" + s + "\\0\\0"``) of a fixed list of strings.
 
@@ -88,38 +136,34 @@ class _TrigramIndex:
     counts, so they still bound the shared trigrams (a multiset intersection) from above.
     """
 
-    def __init__(self, strings: Sequence[str]) -> None:
+    def __init__(self, strings: Sequence[str], runs: list[_Run] | None = None) -> None:
         self.strings = list(strings)
-        count = len(self.strings)
-        self.lengths: Indices = np.fromiter(map(len, self.strings), dtype=np.int64, count=count)
-        # The windows of the strings joined by the padding are exactly their padded trigrams, in order.
-        padding = _PAD * 2
-        points = np.frombuffer(
-            (padding + padding.join(self.strings) + padding).encode("utf-32-le", "surrogatepass"),
-            dtype=np.uint32,
-        )
-        windows = int(self.lengths.sum()) + 2 * count
-        first, second, third = (np.uint32(m) for m in _HASH)
-        keys = points[:windows] * first
-        term = points[1 : windows + 1] * second
-        keys += term
-        keys += np.multiply(points[2 : windows + 2], third, out=term)
-        keys &= np.uint32(((1 << _BUCKET_BITS) - 1) << (32 - _BUCKET_BITS))  # the top bits: the bucket
-        # np.sort of 32-bit keys is several times faster than argsort or 64-bit keys, so the strings are cut
-        # into runs of 2^(32 - _BUCKET_BITS), whose (bucket, string in run) pairs are sorted as one uint32 each.
-        keys |= np.repeat(np.arange(count, dtype=np.uint32) & np.uint32(_RUN - 1), self.lengths + 2)
-        window_end = np.cumsum(self.lengths + 2)
-        bucket_starts = np.arange(1 << _BUCKET_BITS, dtype=np.uint32) << np.uint32(32 - _BUCKET_BITS)
-        # per run: its size, offsets by bucket, and the postings (the strings' places in the run)
-        self._runs: list[tuple[int, Indices, npt.NDArray[np.uint16]]] = []
-        for run_first in range(0, count, _RUN):
-            lo = int(window_end[run_first - 1]) if run_first else 0
-            run = keys[lo : int(window_end[min(run_first + _RUN, count) - 1])]
-            run.sort()
-            run = run[np.r_[True, run[1:] != run[:-1]]]
-            offsets = np.r_[np.searchsorted(run, bucket_starts), run.size]
-            # the low 16 bits of a key: the string's place in its run (_RUN is 2^16)
-            self._runs.append((min(_RUN, count - run_first), offsets, run.astype(np.uint16)))
+        self.lengths: Indices = np.fromiter(map(len, self.strings), dtype=np.int64, count=len(self.strings))
+        self._runs = runs if runs is not None else _build_runs(self.strings, self.lengths)
+
+    def arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        """The postings as flat arrays (``from_arrays`` reads them back), named ``<prefix>_*``."""
+        owners = [owners for _, _, owners in self._runs]
+        return {
+            f"{prefix}_sizes": np.array([size for size, _, _ in self._runs], dtype=np.int64),
+            f"{prefix}_offsets": np.array([offsets for _, offsets, _ in self._runs], dtype=np.int64),
+            f"{prefix}_owners": np.concatenate([np.zeros(0, dtype=np.uint16), *owners]),
+            f"{prefix}_owner_starts": np.cumsum([0, *map(len, owners)], dtype=np.int64),
+        }
+
+    @classmethod
+    def from_arrays(
+        cls, strings: Sequence[str], arrays: Mapping[str, npt.NDArray[Any]], prefix: str
+    ) -> _TrigramIndex:
+        sizes, offsets = arrays[f"{prefix}_sizes"], arrays[f"{prefix}_offsets"]
+        owners, starts = arrays[f"{prefix}_owners"], arrays[f"{prefix}_owner_starts"]
+        runs = [
+            (int(size), offsets[i], owners[starts[i] : starts[i + 1]])
+            for i, size in enumerate(sizes.tolist())
+        ]
+        if sum(size for size, _, _ in runs) != len(strings):
+            raise ValueError("the saved postings are of another list of strings")
+        return cls(strings, runs)
 
     def shared(self, text: str) -> Indices:
         """Per string, an upper bound on the padded trigrams it shares with ``text`` (with multiplicity)."""
@@ -197,9 +241,25 @@ class NameMatcher:
     names than that, every lookup equals a full scan.
     """
 
-    def __init__(self, names: Sequence[str], *, candidates: int = CANDIDATES) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        *,
+        candidates: int = CANDIDATES,
+        saved: Mapping[str, npt.NDArray[Any]] | None = None,
+    ) -> None:
+        """``saved``: the ``arrays()`` of a matcher of the same names, instead of building them (~0.5 s for
+        Mathlib's names); ``ValueError`` when they do not fit ``names``."""
         self._names = list(names)
         self._candidates = candidates
+        if saved is not None:
+            if int(saved["checksum"]) != _checksum(self._names):
+                raise ValueError("the saved name index is of other names")
+            lasts = bytes(saved["lasts"]).decode("utf-8").split("\n") if saved["lasts"].size else []
+            self._by_last, self._last_start = saved["by_last"], saved["last_start"]
+            self._full_index = _TrigramIndex.from_arrays(self._names, saved, "full")
+            self._last_index = _TrigramIndex.from_arrays(lasts, saved, "last")
+            return
         last_id: dict[str, int] = {}
         ids = np.array(
             [last_id.setdefault(name.rpartition(".")[2], len(last_id)) for name in self._names],
@@ -210,6 +270,52 @@ class NameMatcher:
         np.cumsum(np.bincount(ids, minlength=len(last_id)), out=self._last_start[1:])
         self._full_index = _TrigramIndex(self._names)
         self._last_index = _TrigramIndex(list(last_id))
+
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
+        """Everything but the names, as arrays: ``NameMatcher(names, saved=...)`` reads them back."""
+        return {
+            "checksum": np.array(_checksum(self._names), dtype=np.int64),
+            "lasts": np.frombuffer("\n".join(self._last_index.strings).encode("utf-8"), dtype=np.uint8),
+            "by_last": self._by_last,
+            "last_start": self._last_start,
+            **self._full_index.arrays("full"),
+            **self._last_index.arrays("last"),
+        }
+
+    @classmethod
+    def cached(cls, names: Sequence[str], path: Path) -> NameMatcher:
+        """The matcher of ``names``, read from ``path`` when it holds theirs, else built and saved there.
+
+        The file is written atomically; a folder that cannot be written, or a file that is damaged or of
+        other names, only costs the build.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                return cls(names, saved={key: saved[key] for key in saved.files})
+        except FileNotFoundError:
+            pass
+        except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            log.info("name index %s not usable (%s); building it", path, exc)
+        matcher = cls(names)
+        arrays: dict[str, Any] = matcher.arrays()
+        try:
+            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed into place
+                dir=path.parent, prefix=path.name + ".", suffix=".tmp", delete=False
+            )
+        except OSError as exc:
+            log.info("name index not saved to %s (%s)", path, exc)
+            return matcher
+        try:
+            with handle:
+                np.savez(handle, **arrays)
+            os.chmod(
+                handle.name, 0o644
+            )  # like the rest of the index: readable by other users of a shared cache
+            os.replace(handle.name, path)
+        except OSError as exc:
+            log.info("name index not saved to %s (%s)", path, exc)
+            Path(handle.name).unlink(missing_ok=True)
+        return matcher
 
     @property
     def names(self) -> list[str]:

@@ -15,6 +15,7 @@ from retrieval.bm25 import Bm25Searcher
 from retrieval.dense import DenseSearcher
 from retrieval.encoder import load_query_encoder, resolve_model
 from retrieval.fusion import FUSION_WEIGHTS, weighted_rank_fusion
+from retrieval.names import INDEX_FILE as NAME_INDEX_FILE
 from retrieval.names import NameMatcher, names_in_error
 from retrieval.query import QueryKind, classify_query
 from retrieval.store import PremiseIndex, current_index_dir
@@ -29,7 +30,7 @@ class _IndexRetriever:
 
     @cached_property
     def _matcher(self) -> NameMatcher:
-        return NameMatcher(self.index.names)
+        return NameMatcher.cached(self.index.names, self.index.directory / NAME_INDEX_FILE)
 
     def _hits(self, ranked: list[tuple[int, float]]) -> list[PremiseHit]:
         premises = self.index.premises([i for i, _ in ranked])

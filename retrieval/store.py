@@ -7,6 +7,7 @@ Layout under ``settings.index_dir()``::
         manifest.json               written last: an index without it is incomplete and rebuilt
         premises.jsonl, offsets.npy the premises, readable one at a time by byte offset
         names.txt                   every name, for fuzzy lookups
+        names.index.npz             their trigram index, written by the first lookup (retrieval.names)
         bm25/                       bm25s index
         dense/<model_key>/          embeddings.f32.npy (+ hnsw.usearch) + meta.json, one folder per model
 

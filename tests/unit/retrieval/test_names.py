@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -268,3 +269,31 @@ def test_candidates_hold_every_string_that_reaches_the_threshold() -> None:
         for threshold in (1.0, 0.9, 0.8, 0.7, 0.6, 0.4, 0.0, -0.1):
             found = set(index._candidates(text, threshold, 20).tolist())
             assert {i for i, s in enumerate(similarity) if s >= threshold} <= found, (text, threshold)
+
+
+def test_cached_matcher_is_saved_once_and_read_back_with_the_same_lookups(tmp_path: Path) -> None:
+    names = generated_names(random.Random(7), 2_000)
+    path = tmp_path / "names.index.npz"
+    built = NameMatcher.cached(names, path)
+    assert path.is_file()
+    saved_at = path.stat().st_mtime_ns
+    read = NameMatcher.cached(names, path)
+    assert path.stat().st_mtime_ns == saved_at  # read, not rebuilt
+    for query in ["Nat.pos_of_ne_zer", names[5] + "x", names[17].replace(".", "_"), "ℝ.sq"]:
+        assert read.lookup(query, 10) == built.lookup(query, 10) == NameMatcher(names).lookup(query, 10)
+
+
+def test_cached_matcher_rebuilds_a_damaged_or_foreign_file_and_survives_an_unwritable_folder(
+    tmp_path: Path,
+) -> None:
+    names = sorted(set(generated_names(random.Random(8), 500)))  # distinct: an exact match is one index
+    path = tmp_path / "names.index.npz"
+    for damage in (b"not an npz file", b"PK\x03\x04truncated"):
+        path.write_bytes(damage)
+        assert NameMatcher.cached(names, path).lookup(names[3], 1) == [(3, 1.0)]
+        assert NameMatcher.cached(names, path).lookup(names[3], 1) == [(3, 1.0)]  # now a good file
+    other = NameMatcher.cached(names[1:], path)  # the file holds other names: rebuilt for these
+    assert other.lookup(names[3], 1) == [(2, 1.0)]
+    nowhere = tmp_path / "missing-folder" / "names.index.npz"
+    assert NameMatcher.cached(names, nowhere).lookup(names[4], 1) == [(4, 1.0)]
+    assert not nowhere.parent.exists()
