@@ -1,5 +1,5 @@
 """Fuzzy name lookup on the full corpus's names: ``retrieval.names.NameMatcher`` (trigram index) against the
-two full rapidfuzz scans it replaced (kept below as ``FullScanMatcher``).
+two full rapidfuzz scans it replaced (kept as ``tests.fakes.full_scan_names.FullScanMatcher``).
 
 Run: python bench/names.py [--names PATH] [--random 1000] [--seed 1] [--runs 5] [--candidates N ...] [--hybrid]
 
@@ -24,59 +24,17 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from retrieval.names import CANDIDATES, EXACT_FROM, NameMatcher, last_component, namespace  # noqa: E402
+from retrieval.names import CANDIDATES, EXACT_FROM, NameMatcher  # noqa: E402
+from tests.fakes.full_scan_names import FullScanMatcher  # noqa: E402
 
 K = 10
 INDEXES = Path.home() / ".cache" / "prover-bench" / "retrieval" / "full" / "index"
-
-
-class FullScanMatcher:
-    """The lookup before the trigram index: rapidfuzz over every full name and every distinct last component."""
-
-    def __init__(self, names: list[str]) -> None:
-        self.names = names
-        self.exact = {name: i for i, name in enumerate(names)}
-        self.by_last: dict[str, list[int]] = defaultdict(list)
-        for i, name in enumerate(names):
-            self.by_last[last_component(name)].append(i)
-        self.lasts = list(self.by_last)
-
-    def lookup(self, query: str, k: int = 5) -> list[tuple[int, float]]:
-        from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
-
-        query = query.strip().removeprefix("_root_.").removeprefix("@")
-        scores: dict[int, float] = {}
-
-        def offer(index: int, score: float) -> None:
-            if score > scores.get(index, -1.0):
-                scores[index] = score
-
-        if (exact := self.exact.get(query)) is not None:
-            offer(exact, 1.0)
-        pool = max(4 * k, 20)
-        for _, similarity, index in process.extract(
-            query, self.names, scorer=Levenshtein.normalized_similarity, limit=pool
-        ):
-            offer(index, float(similarity))
-        query_last, query_space = last_component(query), namespace(query)
-        for last, similarity, _ in process.extract(
-            query_last, self.lasts, scorer=Levenshtein.normalized_similarity, limit=pool
-        ):
-            for index in self.by_last[last]:
-                space_similarity = Levenshtein.normalized_similarity(
-                    query_space, namespace(self.names[index])
-                )
-                offer(index, 0.9 * float(similarity) + 0.09 * space_similarity)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], len(self.names[item[0]]), item[0]))
-        return ranked[:k]
 
 
 def retrieval_bench() -> Any:

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import random
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
-from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from retrieval.names import (
@@ -15,8 +14,8 @@ from retrieval.names import (
     _TrigramIndex,
     last_component,
     names_in_error,
-    namespace,
 )
+from tests.fakes.full_scan_names import FullScanMatcher
 
 NAMES = [
     "Nat.pos_of_ne_zero",
@@ -65,45 +64,6 @@ def test_exact_name_first_with_score_one_and_scores_descend() -> None:
 
 
 # ---- the trigram index against the two full scans it replaced
-
-
-class FullScanMatcher:
-    """The lookup before the trigram index: rapidfuzz over every full name and every distinct last component."""
-
-    def __init__(self, names: list[str]) -> None:
-        self.names = names
-        self.exact = {name: i for i, name in enumerate(names)}
-        self.by_last: dict[str, list[int]] = defaultdict(list)
-        for i, name in enumerate(names):
-            self.by_last[last_component(name)].append(i)
-        self.lasts = list(self.by_last)
-
-    def lookup(self, query: str, k: int) -> list[tuple[int, float]]:
-        query = query.strip().removeprefix("_root_.").removeprefix("@")
-        scores: dict[int, float] = {}
-
-        def offer(index: int, score: float) -> None:
-            if score > scores.get(index, -1.0):
-                scores[index] = score
-
-        if (exact := self.exact.get(query)) is not None:
-            offer(exact, 1.0)
-        pool = max(4 * k, 20)
-        for _, similarity, index in process.extract(
-            query, self.names, scorer=Levenshtein.normalized_similarity, limit=pool
-        ):
-            offer(index, float(similarity))
-        query_last, query_space = last_component(query), namespace(query)
-        for last, similarity, _ in process.extract(
-            query_last, self.lasts, scorer=Levenshtein.normalized_similarity, limit=pool
-        ):
-            for index in self.by_last[last]:
-                space_similarity = Levenshtein.normalized_similarity(
-                    query_space, namespace(self.names[index])
-                )
-                offer(index, 0.9 * float(similarity) + 0.09 * space_similarity)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], len(self.names[item[0]]), item[0]))
-        return ranked[:k]
 
 
 WORDS = [
