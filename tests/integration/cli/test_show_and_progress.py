@@ -88,8 +88,12 @@ def test_ctrl_c_says_the_file_was_left_unchanged(workdir: Path) -> None:
     script = two_theorem_script()
     script.delay = 0.3  # every answer is slow, so the run is surely interrupted mid-search
     write_config(workdir, script.command(workdir))
+    # The child takes Ctrl-C even when this test run is a background job (which inherits SIGINT ignored).
+    with_ctrl_c = (
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); import cli; cli.main()"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-c", "import cli; cli.main()", "prove", "two.lean", "--in-place", "--no-llm"],
+        [sys.executable, "-c", with_ctrl_c, "prove", "two.lean", "--in-place", "--no-llm"],
         cwd=workdir,
         env=prover_env(),
         stdout=subprocess.PIPE,

@@ -47,9 +47,15 @@ def three_theorem_script() -> Script:
     return rejecting(script)
 
 
+# A test run started as a background job inherits SIGINT ignored; the child takes Ctrl-C as a terminal would.
+WITH_CTRL_C = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); import cli; cli.main()"
+)
+
+
 def prover(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", "import cli; cli.main()", *args],
+        [sys.executable, "-c", WITH_CTRL_C, *args],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
