@@ -51,7 +51,7 @@ import numpy as np  # noqa: E402
 
 from prover.settings import Settings  # noqa: E402
 from retrieval.corpus import load_corpus, write_corpus  # noqa: E402
-from retrieval.query import query_from_statement  # noqa: E402
+from retrieval.query import query_from_statement, statement_text  # noqa: E402
 from retrieval.retrievers import Bm25Retriever, DenseRetriever, HybridRetriever, make_retriever  # noqa: E402
 from retrieval.store import PremiseIndex, build_index  # noqa: E402
 
@@ -337,17 +337,6 @@ def encoder_latency(model_spec: str, work_dir: Path, queries: dict[str, str]) ->
     )
 
 
-STATEMENT_HEAD = re.compile(r"^\s*(?:theorem|lemma|example)\s+(?:[^\s(\[{:]+)?", re.MULTILINE)
-
-
-def statement_as_written(statement: str) -> str:
-    """A formal statement query in the order it is written (binders, then conclusion): the query before
-    ``query_from_statement`` put the conclusion first."""
-    text = re.sub(r"/-.*?-/|--[^\n]*", " ", statement, flags=re.DOTALL)
-    text = STATEMENT_HEAD.sub(" ", text, count=1)
-    return " ".join(re.sub(r":=\s*(?:by\b.*)?$", " ", text, flags=re.DOTALL).split())
-
-
 def query_length(
     index: PremiseIndex, model_spec: str, query_sets: dict[str, tuple[dict[str, str], dict[str, set[str]]]]
 ) -> None:
@@ -594,7 +583,7 @@ def main() -> None:
     if args.subset:
         graph_agreement(eval_index, model, {**informal, **formal}, args.work_dir)
     if not args.subset:
-        written = {p: statement_as_written(problems[p]["formal_statement"]) for p in truth}
+        written = {p: statement_text(problems[p]["formal_statement"]) for p in truth}  # binders first
         query_length(eval_index, model, {
             "informal set": (informal, informal_truth), "formal stmt": (formal, truth),
             "formal stmt, as written": (written, truth), "informal stmt": (informal_stmt, truth)})  # fmt: skip

@@ -74,17 +74,15 @@ def namespace(name: str) -> str:
 
 
 def _similarities(text: str, strings: Sequence[str]) -> npt.NDArray[np.float64]:
-    """rapidfuzz's ``Levenshtein.normalized_similarity`` of ``text`` to each string, to the last bit."""
+    """rapidfuzz's ``Levenshtein.normalized_similarity`` of ``text`` to each string (in float64, as the full
+    scans' ``process.extract`` scored them)."""
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
-    if not strings:
-        return np.zeros(0)
-    distances: npt.NDArray[np.int32] = process.cdist(
-        [text], strings, scorer=Levenshtein.distance, dtype=np.int32
+    similarities: npt.NDArray[np.float64] = process.cdist(
+        [text], strings, scorer=Levenshtein.normalized_similarity, dtype=np.float64
     )[0]
-    longer = np.maximum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)), len(text))
-    return 1.0 - distances / np.maximum(longer, 1)
+    return similarities
 
 
 def _pick(items: Sequence[str], indices: Indices) -> list[str]:

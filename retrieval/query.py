@@ -51,11 +51,15 @@ def query_from_statement(statement: str) -> str:
     (``retrieval.encoder.QUERY_MAX_TOKENS``) keeps its beginning; ``query_from_goal`` puts the target first
     for the same reason.
     """
+    binders, conclusion = _split_conclusion(statement_text(statement))
+    return f"{conclusion} : {binders}" if binders else conclusion
+
+
+def statement_text(statement: str) -> str:
+    """A formal statement without keyword, theorem name, comments and proof, in the order written."""
     text = _COMMENT.sub(" ", statement)
     text = _DECL_HEAD.sub(" ", text, count=1)
-    text = " ".join(_PROOF_START.sub(" ", text).split())
-    binders, conclusion = _split_conclusion(text)
-    return f"{conclusion} : {binders}" if binders else conclusion
+    return " ".join(_PROOF_START.sub(" ", text).split())
 
 
 _OPENING = "([{⟨⦃"
